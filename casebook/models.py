@@ -1,0 +1,641 @@
+from decimal import Decimal
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models
+from django.db.models import F, Prefetch, Q
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from partners.models import Partner
+
+
+def fields_named_in_errors(model_instance, error, codes_to_fields):
+    """Move constraint errors with a known code from the form's top onto the field they concern."""
+    errors = error.update_error_dict({})
+    general = errors.pop(NON_FIELD_ERRORS, [])
+    for item in general:
+        field = codes_to_fields.get(getattr(item, "code", None))
+        errors.setdefault(field or NON_FIELD_ERRORS, []).append(item)
+    return ValidationError(errors)
+
+
+class SlugManager(models.Manager):
+    """Vocabularies and places are found by slug when fixtures are loaded."""
+
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class City(models.Model):
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    country = CountryField(_("country"))
+    description = models.TextField(_("description"), blank=True)
+    is_network_member = models.BooleanField(
+        _("Strong Cities Network member"),
+        default=False,
+        help_text=_("The city belongs to the Strong Cities Network."),
+    )
+    network_note = models.TextField(_("note on network membership"), blank=True)
+    is_demo = models.BooleanField(_("demo data"), default=False, editable=False)
+
+    objects = SlugManager()
+
+    class Meta:
+        ordering = ["name", "slug"]
+        verbose_name = _("city")
+        verbose_name_plural = _("cities")
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def get_absolute_url(self):
+        return reverse("casebook:city", kwargs={"slug": self.slug})
+
+
+class Theme(models.Model):
+    """One of the five work themes; their order is the model: trust first, then build on it."""
+
+    slug = models.SlugField(_("slug"), max_length=40, unique=True)
+    order = models.PositiveSmallIntegerField(_("order"), unique=True)
+    name = models.CharField(_("name"), max_length=80)
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+    description = models.TextField(_("description"))
+    example = models.ForeignKey(
+        "Initiative",
+        verbose_name=_("example case"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = SlugManager()
+
+    class Meta:
+        ordering = ["order"]
+        verbose_name = _("work theme")
+        verbose_name_plural = _("work themes")
+        constraints = [
+            models.CheckConstraint(
+                name="theme_order_from_one",
+                condition=Q(order__gte=1),
+                violation_error_message=_("Theme order starts at 1."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def get_absolute_url(self):
+        return reverse("casebook:theme", kwargs={"slug": self.slug})
+
+
+class Funding(models.Model):
+    """How an initiative is paid for: private funding, a social impact bond, grants, …"""
+
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+
+    objects = SlugManager()
+
+    class Meta:
+        ordering = ["name", "slug"]
+        verbose_name = _("funding type")
+        verbose_name_plural = _("funding types")
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class Issue(models.Model):
+    """A social problem an initiative addresses: gang violence, reoffending, …"""
+
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+
+    objects = SlugManager()
+
+    class Meta:
+        ordering = ["name", "slug"]
+        verbose_name = _("issue addressed")
+        verbose_name_plural = _("issues addressed")
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class Programming(models.TextChoices):
+    EXPLICIT = "explicit", _("explicit")
+    IMPLICIT = "implicit", _("implicit")
+
+
+class Scale(models.TextChoices):
+    LOCAL = "local", _("local community")
+    CITY = "city", _("city-wide")
+    NATIONAL = "national", _("national")
+    GLOBAL = "global", _("global")
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    PUBLISHED = "published", _("published")
+
+
+class InitiativeQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Status.PUBLISHED)
+
+    def drafts(self):
+        return self.filter(status=Status.DRAFT)
+
+    def for_listing(self):
+        """What a list of initiatives shows: place and themes, without a query per row."""
+        return self.select_related("city").prefetch_related(
+            Prefetch("themes", queryset=Theme.objects.order_by("order"))
+        )
+
+    def for_detail(self):
+        return self.for_listing().prefetch_related(
+            "fundings",
+            "issues",
+            Prefetch(
+                "partnerships",
+                queryset=Partnership.objects.select_related("partner").order_by(
+                    "order", "partner__name"
+                ),
+            ),
+            Prefetch("figures", queryset=Figure.objects.order_by("order", "pk")),
+            Prefetch("sources", queryset=Source.objects.order_by("order", "pk")),
+        )
+
+    def refresh_search_documents(self):
+        """Rebuild the text that search reads, from the initiatives and what they link to."""
+        initiatives = list(self.select_related("city").prefetch_related("partnerships__partner"))
+        for initiative in initiatives:
+            initiative.search_document = initiative.build_search_document()
+        self.model.objects.bulk_update(initiatives, ["search_document"], batch_size=500)
+        return len(initiatives)
+
+
+class InitiativeManager(models.Manager.from_queryset(InitiativeQuerySet)):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Initiative(models.Model):
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.TextField(_("summary"), help_text=_("Two or three sentences."))
+    description = models.TextField(_("description"), blank=True)
+    lessons_learned = models.TextField(_("lessons learned"), blank=True)
+    source_note = models.TextField(
+        _("note on sources"),
+        blank=True,
+        help_text=_("How the source was read where it is garbled or ambiguous."),
+    )
+
+    city = models.ForeignKey(
+        City,
+        verbose_name=_("city"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="initiatives",
+    )
+    country = CountryField(_("country"))
+    place = models.CharField(
+        _("place"),
+        max_length=200,
+        blank=True,
+        help_text=_("Where within the city or country, when the source says."),
+    )
+    reach_countries = CountryField(
+        _("countries reached"),
+        multiple=True,
+        blank=True,
+        help_text=_("Countries the initiative works in, beyond its seat."),
+    )
+    year_founded = models.PositiveSmallIntegerField(_("year founded"), null=True, blank=True)
+    month_founded = models.PositiveSmallIntegerField(_("month founded"), null=True, blank=True)
+    year_ended = models.PositiveSmallIntegerField(_("year ended"), null=True, blank=True)
+
+    programming = models.CharField(_("programming"), max_length=10, choices=Programming)
+    scale = models.CharField(_("scale"), max_length=10, choices=Scale)
+    themes = models.ManyToManyField(
+        Theme, verbose_name=_("work themes"), related_name="initiatives"
+    )
+    fundings = models.ManyToManyField(
+        Funding, verbose_name=_("funding"), related_name="initiatives", blank=True
+    )
+    issues = models.ManyToManyField(
+        Issue, verbose_name=_("issues addressed"), related_name="initiatives", blank=True
+    )
+    partners = models.ManyToManyField(
+        Partner,
+        through="Partnership",
+        verbose_name=_("partners"),
+        related_name="initiatives",
+    )
+
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.DRAFT)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last updated"), auto_now=True)
+    is_demo = models.BooleanField(_("demo data"), default=False, editable=False)
+    search_document = models.TextField(editable=False, blank=True, default="")
+
+    objects = InitiativeManager()
+
+    class Meta:
+        ordering = ["title", "slug"]
+        verbose_name = _("initiative")
+        verbose_name_plural = _("initiatives")
+        permissions = [("publish_initiative", _("Can publish and unpublish initiatives"))]
+        constraints = [
+            models.CheckConstraint(
+                name="initiative_ends_after_it_starts",
+                condition=Q(year_ended__isnull=True)
+                | Q(year_founded__isnull=True)
+                | Q(year_ended__gte=F("year_founded")),
+                violation_error_code="ends_before_start",
+                violation_error_message=_(
+                    "The year it ended cannot be before the year it was founded."
+                ),
+            ),
+            models.CheckConstraint(
+                name="initiative_month_is_a_month",
+                condition=Q(month_founded__isnull=True) | Q(month_founded__range=(1, 12)),
+                violation_error_code="bad_month",
+                violation_error_message=_("A month is a number from 1 to 12."),
+            ),
+            models.CheckConstraint(
+                name="initiative_published_has_date",
+                condition=~Q(status=Status.PUBLISHED) | Q(published_at__isnull=False),
+                violation_error_message=_("A published initiative has a publication date."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="initiative_published_idx"),
+            models.Index(fields=["status", "year_founded"], name="initiative_year_idx"),
+            models.Index(fields=["status", "country"], name="initiative_country_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def get_absolute_url(self):
+        return reverse("casebook:detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_published(self):
+        return self.status == Status.PUBLISHED
+
+    def save(self, *args, **kwargs):
+        if self.status == Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+        super().save(*args, **kwargs)
+
+    def validate_constraints(self, exclude=None):
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            raise fields_named_in_errors(
+                self, error, {"ends_before_start": "year_ended", "bad_month": "month_founded"}
+            ) from None
+
+    def clean(self):
+        super().clean()
+        if self.city_id and self.country and self.city.country != self.country:
+            raise ValidationError(
+                {
+                    "country": _("The country must be the city’s country (%(country)s).")
+                    % {"country": self.city.country.name}
+                }
+            )
+
+    def build_search_document(self):
+        """Every text search reads, in both languages: one string per initiative."""
+        parts = []
+        for language in ("es", "en"):
+            for field in ("title", "summary", "description", "lessons_learned", "place"):
+                parts.append(getattr(self, f"{field}_{language}", "") or "")
+            with translation.override(language):
+                parts.append(str(self.country.name))
+            if self.city_id:
+                parts.append(getattr(self.city, f"name_{language}", "") or "")
+            for partnership in self.partnerships.all():
+                parts.append(getattr(partnership.partner, f"name_{language}", "") or "")
+        seen, unique_parts = set(), []
+        for part in parts:
+            if part and part not in seen:
+                seen.add(part)
+                unique_parts.append(part)
+        return "\n".join(unique_parts)
+
+    @property
+    def years(self):
+        if self.year_founded and self.year_ended:
+            return f"{self.year_founded}–{self.year_ended}"
+        return str(self.year_founded or "")
+
+
+class Role(models.TextChoices):
+    LEAD = "lead", _("lead partner")
+    FUNDER = "funder", _("funder")
+    DELIVERY = "delivery-partner", _("delivery partner")
+    IN_KIND = "in-kind-supporter", _("in-kind supporter")
+    INVESTOR = "investor", _("investor")
+    OUTCOME_PAYER = "outcome-payer", _("outcome payer")
+    INTERMEDIARY = "intermediary", _("intermediary")
+    COMMISSIONER = "commissioner", _("commissioner")
+    MESSENGER = "messenger", _("messenger")
+    CONTENT_PRODUCER = "content-producer", _("content producer")
+    BOARD_MEMBER = "board-member", _("board member")
+    EXPERTISE = "expertise-provider", _("expertise provider")
+
+
+class PartnershipQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(initiative__status=Status.PUBLISHED)
+
+
+class PartnershipManager(models.Manager.from_queryset(PartnershipQuerySet)):
+    def get_by_natural_key(self, initiative_slug, partner_slug, role):
+        return self.get(initiative__slug=initiative_slug, partner__slug=partner_slug, role=role)
+
+
+class Partnership(models.Model):
+    """A partner's part in one initiative."""
+
+    initiative = models.ForeignKey(
+        Initiative,
+        verbose_name=_("initiative"),
+        on_delete=models.CASCADE,
+        related_name="partnerships",
+    )
+    partner = models.ForeignKey(
+        Partner,
+        verbose_name=_("partner"),
+        on_delete=models.PROTECT,
+        related_name="partnerships",
+    )
+    role = models.CharField(_("role"), max_length=30, choices=Role)
+    description = models.TextField(_("what the partner does"), blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    objects = PartnershipManager()
+
+    class Meta:
+        ordering = ["initiative", "order", "pk"]
+        verbose_name = _("partnership")
+        verbose_name_plural = _("partnerships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["initiative", "partner", "role"],
+                name="partnership_unique_role",
+                violation_error_message=_("This partner already has this role in this initiative."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.partner} — {self.get_role_display()}"
+
+    def natural_key(self):
+        return (self.initiative.slug, self.partner.slug, self.role)
+
+    natural_key.dependencies = ["casebook.initiative", "partners.partner"]
+
+    def get_absolute_url(self):
+        return self.initiative.get_absolute_url()
+
+
+class FigureKind(models.TextChoices):
+    OUTCOME = "outcome", _("outcome")
+    OUTPUT = "output", _("output")
+    CONTEXT = "context", _("context")
+    FUNDING = "funding", _("funding")
+
+
+class Direction(models.TextChoices):
+    DECREASE = "decrease", _("decrease")
+    INCREASE = "increase", _("increase")
+    LEVEL = "level", _("level")
+
+
+class Qualifier(models.TextChoices):
+    EXACT = "exact", _("exactly")
+    MORE_THAN = "more-than", _("more than")
+    LESS_THAN = "less-than", _("less than")
+    ABOUT = "about", _("about")
+
+
+class Unit(models.TextChoices):
+    PERCENT = "percent", _("per cent")
+    PER_100000 = "per-100000", _("per 100,000 people")
+    PEOPLE = "people", _("people")
+    ORGANISATIONS = "organisations", _("organisations")
+    INVESTORS = "investors", _("investors")
+    EVENTS = "events", _("events")
+    COUNTRIES = "countries", _("countries")
+    YEARS = "years", _("years")
+    EUR = "eur", _("euros")
+    USD = "usd", _("US dollars")
+    GBP = "gbp", _("pounds sterling")
+
+
+CURRENCY_SYMBOLS = {Unit.EUR: "€", Unit.USD: "US$", Unit.GBP: "£"}
+
+
+class FigureManager(models.Manager):
+    def get_by_natural_key(self, initiative_slug, key):
+        return self.get(initiative__slug=initiative_slug, key=key)
+
+
+class Figure(models.Model):
+    """One measured fact: “homicides −40% 2006–2010” is a row, not a sentence."""
+
+    initiative = models.ForeignKey(
+        Initiative,
+        verbose_name=_("initiative"),
+        on_delete=models.CASCADE,
+        related_name="figures",
+    )
+    key = models.SlugField(
+        _("key"), max_length=60, help_text=_("A short name, unique within the initiative.")
+    )
+    label = models.CharField(_("what was measured"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=FigureKind)
+    qualifier = models.CharField(
+        _("qualifier"), max_length=10, choices=Qualifier, default=Qualifier.EXACT
+    )
+    value = models.DecimalField(_("value"), max_digits=16, decimal_places=2)
+    value_max = models.DecimalField(
+        _("upper value"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("For a range, such as grants from 10,000 to 50,000."),
+    )
+    unit = models.CharField(_("unit"), max_length=20, choices=Unit)
+    direction = models.CharField(
+        _("direction"), max_length=10, choices=Direction, default=Direction.LEVEL
+    )
+    period_start = models.PositiveSmallIntegerField(_("from year"), null=True, blank=True)
+    period_end = models.PositiveSmallIntegerField(_("to year"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    objects = FigureManager()
+
+    class Meta:
+        ordering = ["initiative", "order", "pk"]
+        verbose_name = _("figure")
+        verbose_name_plural = _("figures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["initiative", "key"],
+                name="figure_unique_key",
+                violation_error_message=_("This initiative already has a figure with this key."),
+            ),
+            models.CheckConstraint(
+                name="figure_has_unit",
+                condition=~Q(unit=""),
+                violation_error_code="no_unit",
+                violation_error_message=_("A figure needs a unit."),
+            ),
+            models.CheckConstraint(
+                name="figure_range_in_order",
+                condition=Q(value_max__isnull=True) | Q(value_max__gte=F("value")),
+                violation_error_code="range_order",
+                violation_error_message=_("The upper value cannot be below the value."),
+            ),
+            models.CheckConstraint(
+                name="figure_period_in_order",
+                condition=Q(period_end__isnull=True)
+                | Q(period_start__isnull=True)
+                | Q(period_end__gte=F("period_start")),
+                violation_error_code="period_order",
+                violation_error_message=_("The period cannot end before it starts."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.label}: {self.display_value}"
+
+    def natural_key(self):
+        return (self.initiative.slug, self.key)
+
+    natural_key.dependencies = ["casebook.initiative"]
+
+    def get_absolute_url(self):
+        return self.initiative.get_absolute_url()
+
+    def validate_constraints(self, exclude=None):
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            raise fields_named_in_errors(
+                self,
+                error,
+                {"no_unit": "unit", "range_order": "value_max", "period_order": "period_end"},
+            ) from None
+
+    @staticmethod
+    def _number(value):
+        value = Decimal(value)
+        places = 0 if value == value.to_integral_value() else 1
+        if places and value * 10 != (value * 10).to_integral_value():
+            places = 2
+        return number_format(value, places, force_grouping=True)
+
+    @property
+    def display_value(self):
+        """The figure as a reader says it: “−40 %”, “more than 7,000 people”, “US$10,000–50,000”."""
+        sign = {Direction.DECREASE: "−", Direction.INCREASE: "+"}.get(self.direction, "")
+        number = self._number(self.value)
+        if self.value_max is not None:
+            number = f"{number}–{self._number(self.value_max)}"
+        if self.unit == Unit.PERCENT:
+            text = f"{sign}{number} %"
+        elif self.unit in CURRENCY_SYMBOLS:
+            text = f"{sign}{CURRENCY_SYMBOLS[self.unit]}{number}"
+        else:
+            text = f"{sign}{number} {self.get_unit_display()}"
+        if self.qualifier != Qualifier.EXACT:
+            text = f"{self.get_qualifier_display()} {text}"
+        return text
+
+    @property
+    def period(self):
+        if self.period_start and self.period_end and self.period_start != self.period_end:
+            return f"{self.period_start}–{self.period_end}"
+        return str(self.period_start or self.period_end or "")
+
+
+class SourceManager(models.Manager):
+    def get_by_natural_key(self, initiative_slug, key):
+        return self.get(initiative__slug=initiative_slug, key=key)
+
+
+class Source(models.Model):
+    """Where a case's facts come from."""
+
+    initiative = models.ForeignKey(
+        Initiative,
+        verbose_name=_("initiative"),
+        on_delete=models.CASCADE,
+        related_name="sources",
+    )
+    key = models.SlugField(_("key"), max_length=60)
+    title = models.CharField(_("title"), max_length=300)
+    publisher = models.CharField(_("publisher"), max_length=200, blank=True)
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    url = models.URLField(_("address"), blank=True)
+    locator = models.CharField(_("section or page"), max_length=200, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    objects = SourceManager()
+
+    class Meta:
+        ordering = ["initiative", "order", "pk"]
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["initiative", "key"],
+                name="source_unique_key",
+                violation_error_message=_("This initiative already has a source with this key."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def natural_key(self):
+        return (self.initiative.slug, self.key)
+
+    natural_key.dependencies = ["casebook.initiative"]
+
+    def get_absolute_url(self):
+        return self.initiative.get_absolute_url()

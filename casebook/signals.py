@@ -1,0 +1,33 @@
+"""Keep each initiative's search document in step with the texts it is built from."""
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from partners.models import Partner
+
+from .models import City, Initiative, Partnership
+
+
+@receiver(post_save, sender=Initiative)
+def initiative_saved(sender, instance, **kwargs):
+    Initiative.objects.filter(pk=instance.pk).refresh_search_documents()
+
+
+@receiver(post_save, sender=Partnership)
+@receiver(post_delete, sender=Partnership)
+def partnership_changed(sender, instance, **kwargs):
+    Initiative.objects.filter(pk=instance.initiative_id).refresh_search_documents()
+
+
+@receiver(post_save, sender=Partner)
+def partner_saved(sender, instance, created, **kwargs):
+    if not created:
+        Initiative.objects.filter(
+            partnerships__partner=instance
+        ).distinct().refresh_search_documents()
+
+
+@receiver(post_save, sender=City)
+def city_saved(sender, instance, created, **kwargs):
+    if not created:
+        Initiative.objects.filter(city=instance).refresh_search_documents()

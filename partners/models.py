@@ -1,0 +1,147 @@
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+
+class Sector(models.TextChoices):
+    PUBLIC = "public", _("public")
+    PRIVATE = "private", _("private")
+    COMMUNITY = "community", _("community")
+
+
+class Kind(models.TextChoices):
+    # Public partners represent the public interest.
+    LOCAL_AUTHORITY = "local-authority", _("local authority")
+    NATIONAL_GOVERNMENT = "national-government", _("national government")
+    POLICE = "police", _("police")
+    EDUCATIONAL_INSTITUTION = "educational-institution", _("educational institution")
+    HEALTH_SERVICE = "health-service", _("health service")
+    # Private partners range from trusted local businesses to national sports teams.
+    TRUSTED_LOCAL_BUSINESS = "trusted-local-business", _("trusted local business")
+    SPORTS_TEAM = "sports-team", _("sports team")
+    MULTINATIONAL_CORPORATION = "multinational-corporation", _("multinational corporation")
+    NATIONAL_COMPANY = "national-company", _("national company")
+    SMALL_MEDIUM_BUSINESS = "small-medium-business", _("small or medium business")
+    FOUNDATION = "foundation", _("foundation")
+    # Community partners represent the people an initiative serves.
+    GRASSROOTS_INITIATIVE = "grassroots-initiative", _("grassroots initiative")
+    VOLUNTEER_GROUP = "volunteer-group", _("volunteer group")
+    YOUTH_GROUP = "youth-group", _("youth group")
+    COMMUNITY_CENTRE = "community-centre", _("community centre")
+    CHARITY = "charity", _("charity")
+    NGO = "ngo", _("NGO")
+
+
+KINDS_BY_SECTOR = {
+    Sector.PUBLIC: [
+        Kind.LOCAL_AUTHORITY,
+        Kind.NATIONAL_GOVERNMENT,
+        Kind.POLICE,
+        Kind.EDUCATIONAL_INSTITUTION,
+        Kind.HEALTH_SERVICE,
+    ],
+    Sector.PRIVATE: [
+        Kind.TRUSTED_LOCAL_BUSINESS,
+        Kind.SPORTS_TEAM,
+        Kind.MULTINATIONAL_CORPORATION,
+        Kind.NATIONAL_COMPANY,
+        Kind.SMALL_MEDIUM_BUSINESS,
+        Kind.FOUNDATION,
+    ],
+    Sector.COMMUNITY: [
+        Kind.GRASSROOTS_INITIATIVE,
+        Kind.VOLUNTEER_GROUP,
+        Kind.YOUTH_GROUP,
+        Kind.COMMUNITY_CENTRE,
+        Kind.CHARITY,
+        Kind.NGO,
+    ],
+}
+SECTOR_OF_KIND = {kind: sector for sector, kinds in KINDS_BY_SECTOR.items() for kind in kinds}
+
+
+class PartnerQuerySet(models.QuerySet):
+    def with_published_initiatives(self):
+        """Partners that take part in at least one published initiative."""
+        from casebook.models import Partnership
+
+        return self.filter(
+            pk__in=Partnership.objects.published().values("partner_id"),
+        )
+
+
+class PartnerManager(models.Manager.from_queryset(PartnerQuerySet)):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Partner(models.Model):
+    """An organisation that takes part in one or more initiatives."""
+
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    sector = models.CharField(_("sector"), max_length=20, choices=Sector)
+    kind = models.CharField(_("kind"), max_length=40, choices=Kind)
+    country = CountryField(_("country"), blank=True)
+    description = models.TextField(_("description"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    is_demo = models.BooleanField(_("demo data"), default=False, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = PartnerManager()
+
+    class Meta:
+        ordering = ["name", "slug"]
+        verbose_name = _("partner")
+        verbose_name_plural = _("partners")
+        constraints = [
+            models.CheckConstraint(
+                name="partner_kind_belongs_to_sector",
+                condition=Q(
+                    *[
+                        Q(sector=sector, kind__in=kinds)
+                        for sector, kinds in KINDS_BY_SECTOR.items()
+                    ],
+                    _connector=Q.OR,
+                ),
+                violation_error_code="kind_not_in_sector",
+                violation_error_message=_("This kind of partner does not belong to that sector."),
+            ),
+        ]
+        indexes = [models.Index(fields=["sector", "kind"], name="partner_sector_kind_idx")]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def get_absolute_url(self):
+        return reverse("partners:detail", kwargs={"slug": self.slug})
+
+    def validate_constraints(self, exclude=None):
+        """Report a kind outside its sector on the kind field, naming the kinds allowed."""
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict({})
+            general = errors.pop(NON_FIELD_ERRORS, [])
+            for item in general:
+                if getattr(item, "code", None) == "kind_not_in_sector" and self.sector in Sector:
+                    allowed = ", ".join(
+                        str(kind.label) for kind in KINDS_BY_SECTOR[Sector(self.sector)]
+                    )
+                    errors.setdefault("kind", []).append(
+                        ValidationError(
+                            _("A %(sector)s partner is one of: %(allowed)s.")
+                            % {"sector": Sector(self.sector).label, "allowed": allowed},
+                            code="kind_not_in_sector",
+                        )
+                    )
+                else:
+                    errors.setdefault(NON_FIELD_ERRORS, []).append(item)
+            raise ValidationError(errors) from None
