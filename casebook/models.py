@@ -52,11 +52,11 @@ class City(models.Model):
     def __str__(self):
         return self.name
 
-    def natural_key(self):
-        return (self.slug,)
-
     def get_absolute_url(self):
         return reverse("casebook:city", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.slug,)
 
 
 class Theme(models.Model):
@@ -93,11 +93,11 @@ class Theme(models.Model):
     def __str__(self):
         return self.name
 
-    def natural_key(self):
-        return (self.slug,)
-
     def get_absolute_url(self):
         return reverse("casebook:theme", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.slug,)
 
 
 class Funding(models.Model):
@@ -300,20 +300,20 @@ class Initiative(models.Model):
     def __str__(self):
         return self.title
 
-    def natural_key(self):
-        return (self.slug,)
-
-    def get_absolute_url(self):
-        return reverse("casebook:detail", kwargs={"slug": self.slug})
-
-    @property
-    def is_published(self):
-        return self.status == Status.PUBLISHED
-
     def save(self, *args, **kwargs):
         if self.status == Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("casebook:detail", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.slug,)
+
+    @property
+    def is_published(self):
+        return self.status == Status.PUBLISHED
 
     def validate_constraints(self, exclude=None):
         try:
@@ -420,13 +420,13 @@ class Partnership(models.Model):
     def __str__(self):
         return f"{self.partner} — {self.get_role_display()}"
 
+    def get_absolute_url(self):
+        return self.initiative.get_absolute_url()
+
     def natural_key(self):
         return (self.initiative.slug, self.partner.slug, self.role)
 
     natural_key.dependencies = ["casebook.initiative", "partners.partner"]
-
-    def get_absolute_url(self):
-        return self.initiative.get_absolute_url()
 
 
 class FigureKind(models.TextChoices):
@@ -543,13 +543,13 @@ class Figure(models.Model):
     def __str__(self):
         return f"{self.label}: {self.display_value}"
 
+    def get_absolute_url(self):
+        return self.initiative.get_absolute_url()
+
     def natural_key(self):
         return (self.initiative.slug, self.key)
 
     natural_key.dependencies = ["casebook.initiative"]
-
-    def get_absolute_url(self):
-        return self.initiative.get_absolute_url()
 
     def validate_constraints(self, exclude=None):
         try:
@@ -632,10 +632,10 @@ class Source(models.Model):
     def __str__(self):
         return self.title
 
+    def get_absolute_url(self):
+        return self.initiative.get_absolute_url()
+
     def natural_key(self):
         return (self.initiative.slug, self.key)
 
     natural_key.dependencies = ["casebook.initiative"]
-
-    def get_absolute_url(self):
-        return self.initiative.get_absolute_url()

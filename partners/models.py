@@ -117,11 +117,11 @@ class Partner(models.Model):
     def __str__(self):
         return self.name
 
-    def natural_key(self):
-        return (self.slug,)
-
     def get_absolute_url(self):
         return reverse("partners:detail", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.slug,)
 
     def validate_constraints(self, exclude=None):
         """Report a kind outside its sector on the kind field, naming the kinds allowed."""
