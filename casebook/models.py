@@ -171,7 +171,7 @@ class InitiativeQuerySet(models.QuerySet):
             Prefetch("themes", queryset=Theme.objects.order_by("order"))
         )
 
-    def for_detail(self):
+    def for_export(self):
         return self.for_listing().prefetch_related(
             "fundings",
             "issues",
@@ -181,6 +181,10 @@ class InitiativeQuerySet(models.QuerySet):
                     "order", "partner__name"
                 ),
             ),
+        )
+
+    def for_detail(self):
+        return self.for_export().prefetch_related(
             Prefetch("figures", queryset=Figure.objects.order_by("order", "pk")),
             Prefetch("sources", queryset=Source.objects.order_by("order", "pk")),
         )

@@ -5,6 +5,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from ppci.text import fold
+
 
 class Sector(models.TextChoices):
     PUBLIC = "public", _("public")
@@ -88,6 +90,7 @@ class Partner(models.Model):
     country = CountryField(_("country"), blank=True)
     description = models.TextField(_("description"), blank=True)
     website = models.URLField(_("website"), blank=True)
+    search_name = models.CharField(max_length=500, editable=False, blank=True, default="")
     is_demo = models.BooleanField(_("demo data"), default=False, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -117,11 +120,19 @@ class Partner(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        self.search_name = self.folded_names()
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("partners:detail", kwargs={"slug": self.slug})
 
     def natural_key(self):
         return (self.slug,)
+
+    def folded_names(self):
+        """Both names without case or accents, so that “sulamerica” finds SulAmérica."""
+        return fold(" ".join(filter(None, [self.name_es, self.name_en])))[:500]
 
     def validate_constraints(self, exclude=None):
         """Report a kind outside its sector on the kind field, naming the kinds allowed."""

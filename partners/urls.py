@@ -1,3 +1,10 @@
+from django.urls import path
+
+from . import views
+
 app_name = "partners"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.partner_list, name="list"),
+    path("<slug:slug>/", views.partner_detail, name="detail"),
+]

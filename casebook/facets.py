@@ -1,0 +1,63 @@
+"""Filter options with counts, and the active filters as removable chips.
+
+Shared by every filterable list: each FilterSet provides ``FACETS``, ``facet_counts()`` and
+``selected(name)``; the view gives the option labels.
+"""
+
+from .paging import query_without
+
+
+def country_options(filterset, counts):
+    """Only the countries that give results (or were chosen), by name."""
+    chosen = set(filterset.selected("country"))
+    return sorted(
+        (
+            (code, name)
+            for code, name in filterset.filters["country"].extra["choices"]
+            if code in counts["country"] or code in chosen
+        ),
+        key=lambda item: str(item[1]),
+    )
+
+
+def build_facets(filterset, request, labels, always_shown=(), repeatable=None, text_filters=()):
+    counts = filterset.facet_counts()
+    if "country" in counts and "country" not in labels:
+        labels = {**labels, "country": country_options(filterset, counts)}
+    facets, chips = [], []
+    for name in filterset.FACETS:
+        selected = set(filterset.selected(name))
+        label_of_facet = filterset.filters[name].label
+        options = []
+        for value, label in labels[name]:
+            count = counts[name].get(value, 0)
+            if count or value in selected or name in always_shown:
+                options.append(
+                    {"value": value, "label": label, "count": count, "selected": value in selected}
+                )
+            if value in selected:
+                chips.append(
+                    {
+                        "label": f"{label_of_facet}: {label}",
+                        "url": query_without(request.GET, name, value),
+                    }
+                )
+        facets.append(
+            {
+                "name": name,
+                "label": label_of_facet,
+                "options": options,
+                "multiple": repeatable is None or name in repeatable,
+                "open": bool(selected) or name in always_shown,
+            }
+        )
+    for name in text_filters:
+        value = filterset.form.cleaned_data.get(name)
+        if value not in (None, ""):
+            chips.append(
+                {
+                    "label": f"{filterset.filters[name].label}: {value}",
+                    "url": query_without(request.GET, name),
+                }
+            )
+    return facets, chips

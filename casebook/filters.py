@@ -1,0 +1,287 @@
+"""The initiative list's filters: one FilterSet for the page, its facet counts and its exports.
+
+Different parameters combine with AND, repeated values of one parameter with OR. Unknown
+values are set aside with a message instead of failing the whole filter.
+"""
+
+from dataclasses import dataclass, field
+
+import django_filters
+from django.db.models import Count, F, Value
+from django.db.models.functions import Coalesce, Lower, NullIf
+from django.http import QueryDict
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from partners.models import Kind, Sector
+
+from . import search
+from .models import City, Funding, Initiative, Issue, Partnership, Programming, Scale, Theme
+
+MAX_QUERY_LENGTH = 500
+
+
+@dataclass
+class Vocabulary:
+    """The options staff can extend, read once per request."""
+
+    themes: list = field(default_factory=list)
+    fundings: list = field(default_factory=list)
+    issues: list = field(default_factory=list)
+    cities: list = field(default_factory=list)
+
+    @classmethod
+    def load(cls):
+        return cls(
+            themes=list(Theme.objects.order_by("order")),
+            fundings=list(Funding.objects.all()),
+            issues=list(Issue.objects.all()),
+            cities=list(City.objects.all()),
+        )
+
+
+SORTS = {
+    "relevance": _("relevance"),
+    "title": _("title (A–Z)"),
+    "-year": _("newest founding year first"),
+    "year": _("oldest founding year first"),
+    "-updated": _("recently updated"),
+}
+
+
+def through_filter(model, lookup):
+    """Initiatives linked through ``model`` to any of the values: a subquery, no duplicates."""
+
+    def method(filterset, queryset, name, values):
+        if not values:
+            return queryset
+        linked = model.objects.filter(**{f"{lookup}__in": values}).values("initiative_id")
+        return queryset.filter(pk__in=linked)
+
+    return method
+
+
+ThemeLink = Initiative.themes.through
+FundingLink = Initiative.fundings.through
+IssueLink = Initiative.issues.through
+
+
+class InitiativeFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method="filter_search",
+        max_length=MAX_QUERY_LENGTH,
+    )
+    theme = django_filters.MultipleChoiceFilter(
+        label=_("Work theme"), method=through_filter(ThemeLink, "theme__slug")
+    )
+    sector = django_filters.MultipleChoiceFilter(
+        label=_("Partner sector"),
+        choices=Sector.choices,
+        method=through_filter(Partnership, "partner__sector"),
+    )
+    kind = django_filters.MultipleChoiceFilter(
+        label=_("Partner kind"),
+        choices=Kind.choices,
+        method=through_filter(Partnership, "partner__kind"),
+    )
+    programming = django_filters.ChoiceFilter(label=_("Programming"), choices=Programming.choices)
+    funding = django_filters.MultipleChoiceFilter(
+        label=_("Funding"), method=through_filter(FundingLink, "funding__slug")
+    )
+    issue = django_filters.MultipleChoiceFilter(
+        label=_("Issue addressed"), method=through_filter(IssueLink, "issue__slug")
+    )
+    scale = django_filters.MultipleChoiceFilter(
+        label=_("Scale"), choices=Scale.choices, field_name="scale"
+    )
+    country = django_filters.MultipleChoiceFilter(
+        label=_("Country"), choices=list(countries), field_name="country"
+    )
+    city = django_filters.MultipleChoiceFilter(label=_("City"), field_name="city__slug")
+    year_from = django_filters.NumberFilter(
+        label=_("Founded from"),
+        field_name="year_founded",
+        lookup_expr="gte",
+        min_value=1000,
+        max_value=9999,
+    )
+    year_to = django_filters.NumberFilter(
+        label=_("Founded until"),
+        field_name="year_founded",
+        lookup_expr="lte",
+        min_value=1000,
+        max_value=9999,
+    )
+    sort = django_filters.ChoiceFilter(
+        label=_("Sort by"), choices=list(SORTS.items()), method="filter_sort", empty_label=None
+    )
+
+    # The parameters a visitor may repeat, and what each facet counts.
+    REPEATABLE = ("theme", "sector", "kind", "funding", "issue", "scale", "country", "city")
+    FACETS = {
+        "theme": "themes__slug",
+        "sector": "partnerships__partner__sector",
+        "kind": "partnerships__partner__kind",
+        "programming": "programming",
+        "funding": "fundings__slug",
+        "issue": "issues__slug",
+        "scale": "scale",
+        "country": "country",
+        "city": "city__slug",
+    }
+
+    class Meta:
+        model = Initiative
+        fields = []
+
+    def __init__(self, data=None, queryset=None, *, vocabulary=None, **kwargs):
+        self.vocabulary = vocabulary or Vocabulary.load()
+        self.notices = []
+        super().__init__(self._set_aside_unknown(data), queryset, **kwargs)
+        filters = self.filters
+        filters["theme"].extra["choices"] = [(t.slug, t.name) for t in self.vocabulary.themes]
+        filters["funding"].extra["choices"] = [(f.slug, f.name) for f in self.vocabulary.fundings]
+        filters["issue"].extra["choices"] = [(i.slug, i.name) for i in self.vocabulary.issues]
+        filters["city"].extra["choices"] = [(c.slug, c.name) for c in self.vocabulary.cities]
+        for name in ("theme", "funding", "issue", "city"):
+            self.form.fields[name].choices = filters[name].extra["choices"]
+
+    def known_values(self, name):
+        return {
+            "theme": {t.slug for t in self.vocabulary.themes},
+            "funding": {f.slug for f in self.vocabulary.fundings},
+            "issue": {i.slug for i in self.vocabulary.issues},
+            "city": {c.slug for c in self.vocabulary.cities},
+            "sector": set(Sector.values),
+            "kind": set(Kind.values),
+            "scale": set(Scale.values),
+            "country": set(dict(countries)),
+        }[name]
+
+    def _set_aside_unknown(self, data):
+        """Keep the values we know; tell the visitor about the others."""
+        if data is None:
+            return None
+        cleaned = QueryDict(mutable=True)
+        for name, values in data.lists():
+            if name in self.REPEATABLE:
+                known = self.known_values(name)
+                kept = []
+                for value in values:
+                    value = value.strip()
+                    if name == "country":
+                        value = value.upper()
+                    if value in known:
+                        if value not in kept:
+                            kept.append(value)
+                    elif value:
+                        self.notices.append(
+                            _("“%(value)s” is not a known %(what)s; it was left out.")
+                            % {"value": value[:80], "what": self.base_filters[name].label.lower()}
+                        )
+                cleaned.setlist(name, kept)
+            else:
+                cleaned.setlist(name, values[-1:])
+        return cleaned
+
+    @property
+    def problems(self):
+        """Every value that could not be used, as a sentence for the page."""
+        messages = list(self.notices)
+        for name, errors in self.form.errors.items():
+            label = self.form.fields[name].label if name in self.form.fields else name
+            for error in errors:
+                messages.append(
+                    _("%(label)s: %(error)s It was left out.") % {"label": label, "error": error}
+                )
+        return messages
+
+    # Filtering ------------------------------------------------------------------------
+
+    def filter_search(self, queryset, name, value):
+        return search.matching(queryset, value) if value.strip() else queryset
+
+    def filter_sort(self, queryset, name, value):
+        return queryset  # applied last, in filter_queryset
+
+    def filter_queryset(self, queryset, skip=None):
+        """Every filter but ``skip``; ordering last, for the list itself."""
+        for name, value in self.form.cleaned_data.items():
+            if name in (skip, "sort") or value in (None, "", []):
+                continue
+            queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
+    @property
+    def search_text(self):
+        if not self.is_bound:
+            return ""
+        self.form.is_valid()
+        return (self.form.cleaned_data.get("q") or "").strip()
+
+    @property
+    def sort_order(self):
+        chosen = self.form.cleaned_data.get("sort") if self.is_bound else None
+        if chosen == "relevance" and not self.search_text:
+            chosen = None
+        return chosen or ("relevance" if self.search_text else "title")
+
+    def ordered(self, queryset):
+        sort = self.sort_order
+        if sort == "relevance":
+            queryset = search.ranked(queryset, self.search_text)
+            return queryset.order_by(F("search_rank").desc(nulls_last=True), "slug")
+        if sort == "-year":
+            return queryset.order_by(F("year_founded").desc(nulls_last=True), "slug")
+        if sort == "year":
+            return queryset.order_by(F("year_founded").asc(nulls_last=True), "slug")
+        if sort == "-updated":
+            return queryset.order_by("-updated_at", "slug")
+        return queryset.order_by(title_in_language(), "slug")
+
+    @property
+    def qs(self):
+        if not hasattr(self, "_qs"):
+            self.form.is_valid()
+            self._qs = self.ordered(self.filter_queryset(self.queryset.all()))
+        return self._qs
+
+    # Facets -----------------------------------------------------------------------------
+
+    def facet_counts(self):
+        """For each facet, how many initiatives each option gives with the other filters.
+
+        One query: a UNION ALL of one grouped count per facet.
+        """
+        self.form.is_valid()
+        parts = []
+        for name, path in self.FACETS.items():
+            parts.append(
+                self.filter_queryset(self.queryset.all(), skip=name)
+                .order_by()
+                .annotate(facet=Value(name), option=F(path))
+                .values("facet", "option")
+                .annotate(count=Count("pk", distinct=True))
+                .values_list("facet", "option", "count")
+            )
+        counts = {name: {} for name in self.FACETS}
+        for name, option, count in parts[0].union(*parts[1:], all=True):
+            if option is not None:
+                counts[name][option] = count
+        return counts
+
+    def selected(self, name):
+        if not self.is_bound:
+            return []
+        value = self.form.cleaned_data.get(name) if name in self.form.cleaned_data else None
+        if value in (None, ""):
+            return []
+        return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def title_in_language():
+    if get_language() == "en":
+        return Lower(Coalesce(NullIf(F("title_en"), Value("")), F("title_es")))
+    return Lower(F("title_es"))
