@@ -49,6 +49,7 @@ def build_facets(filterset, request, labels, always_shown=(), repeatable=None, t
                 "options": options,
                 "multiple": repeatable is None or name in repeatable,
                 "open": bool(selected) or name in always_shown,
+                "has_selection": bool(selected),
             }
         )
     for name in text_filters:

@@ -53,7 +53,7 @@ SORTS = {
 def through_filter(model, lookup):
     """Initiatives linked through ``model`` to any of the values: a subquery, no duplicates."""
 
-    def method(filterset, queryset, name, values):
+    def method(queryset, name, values):
         if not values:
             return queryset
         linked = model.objects.filter(**{f"{lookup}__in": values}).values("initiative_id")

@@ -1,15 +1,19 @@
 from django.conf import settings
 from django.urls import translate_url
-from django.utils.translation import get_language
+from django.utils.translation import get_language, get_language_info
 
 
 def site(request):
-    """The other languages of the page being shown, with its path and query kept."""
+    """The page in every language, with its path and query kept, for the language switch."""
     current = get_language()
     full_path = request.get_full_path()
     alternates = [
-        {"code": code, "name": name, "url": translate_url(full_path, code)}
-        for code, name in settings.LANGUAGES
+        {
+            "code": code,
+            "name": get_language_info(code)["name_local"].capitalize(),
+            "url": translate_url(full_path, code),
+        }
+        for code, _name in settings.LANGUAGES
     ]
     return {
         "language_alternates": alternates,

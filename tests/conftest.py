@@ -3,9 +3,13 @@ from django.core.management import call_command
 
 
 @pytest.fixture(autouse=True)
-def _plain_http(settings):
-    """Tests talk plain HTTP to the test server; production redirects to HTTPS."""
+def _test_server_settings(settings):
+    """Tests talk plain HTTP to the test server and read static files from the source tree."""
     settings.SECURE_SSL_REDIRECT = False
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 @pytest.fixture
