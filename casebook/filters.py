@@ -94,12 +94,14 @@ class InitiativeFilter(django_filters.FilterSet):
         label=_("Issue addressed"), method=through_filter(IssueLink, "issue__slug")
     )
     scale = django_filters.MultipleChoiceFilter(
-        label=_("Scale"), choices=Scale.choices, field_name="scale"
+        label=_("Scale"), choices=Scale.choices, field_name="scale", distinct=False
     )
     country = django_filters.MultipleChoiceFilter(
-        label=_("Country"), choices=list(countries), field_name="country"
+        label=_("Country"), choices=list(countries), field_name="country", distinct=False
     )
-    city = django_filters.MultipleChoiceFilter(label=_("City"), field_name="city__slug")
+    city = django_filters.MultipleChoiceFilter(
+        label=_("City"), field_name="city__slug", distinct=False
+    )
     year_from = django_filters.NumberFilter(
         label=_("Founded from"),
         field_name="year_founded",

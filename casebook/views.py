@@ -61,7 +61,9 @@ def initiative_list(request):
     filterset = InitiativeFilter(
         request.GET, queryset=visible_initiatives(request), vocabulary=vocabulary
     )
-    page, page_problems = paginate(request, filterset.qs, settings.INITIATIVES_PER_PAGE)
+    page, page_problems = paginate(
+        request, filterset.qs.for_listing(), settings.INITIATIVES_PER_PAGE
+    )
     query = filterset.search_text
     initiatives = list(page.object_list)
     if query:

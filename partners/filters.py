@@ -14,9 +14,15 @@ class PartnerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"), method="filter_search", max_length=MAX_QUERY_LENGTH
     )
-    sector = django_filters.MultipleChoiceFilter(label=_("Sector"), choices=Sector.choices)
-    kind = django_filters.MultipleChoiceFilter(label=_("Kind"), choices=Kind.choices)
-    country = django_filters.MultipleChoiceFilter(label=_("Country"), choices=list(countries))
+    sector = django_filters.MultipleChoiceFilter(
+        label=_("Sector"), choices=Sector.choices, distinct=False
+    )
+    kind = django_filters.MultipleChoiceFilter(
+        label=_("Kind"), choices=Kind.choices, distinct=False
+    )
+    country = django_filters.MultipleChoiceFilter(
+        label=_("Country"), choices=list(countries), distinct=False
+    )
 
     FACETS = ("sector", "kind", "country")
 
