@@ -1,0 +1,157 @@
+import pytest
+from django.db import connection
+
+from casebook.models import Initiative
+from casebook.search import matching, parse
+from tests.factories import make_city, make_initiative, make_partner
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/es/initiatives/"
+
+
+@pytest.fixture
+def cases():
+    medellin = make_city(slug="medellin", name_es="Medellín", name_en="Medellín", country="CO")
+    sao_paulo = make_city(slug="sao-paulo", name_es="São Paulo", name_en="São Paulo", country="BR")
+    insurer = make_partner(slug="sulamerica", name_es="SulAmérica", name_en="SulAmérica")
+    return {
+        "agency": make_initiative(
+            slug="agency",
+            title_es="Agencia de innovación",
+            title_en="Innovation agency",
+            summary_es="Una agencia que abre oportunidades a los jóvenes de barrios pobres.",
+            summary_en="An agency that opens opportunities to young people from poor areas.",
+            city=medellin,
+            country="CO",
+        ),
+        "squares": make_initiative(
+            slug="squares",
+            title_es="Plazas de paz",
+            title_en="Peace squares",
+            summary_es="Ocupación pacífica de los espacios públicos por la comunidad.",
+            summary_en="Peaceful use of public spaces by the community.",
+            lessons_learned_es="La movilización sostiene el compromiso de un joven líder.",
+            city=sao_paulo,
+            country="BR",
+            partners=[insurer],
+        ),
+        "club": make_initiative(
+            slug="club",
+            title_es="Tarjeta roja",
+            title_en="Red card",
+            summary_es="Un club de fútbol lleva el mensaje contra las armas blancas.",
+            summary_en="A football club carries the message against knife crime.",
+            description_en="Launched in Bromley, south London.",
+            country="GB",
+        ),
+        "draft": make_initiative(
+            slug="draft-agency",
+            title_es="Agencia en borrador",
+            summary_es="Borrador sobre Medellín.",
+            status="draft",
+            city=medellin,
+            country="CO",
+        ),
+    }
+
+
+def found(text):
+    return set(matching(Initiative.objects.published(), text).values_list("slug", flat=True))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("medellin", {"agency"}),
+        ("MEDELLÍN", {"agency"}),
+        ("sao paulo", {"squares"}),
+        ("São Paulo", {"squares"}),
+        ("sulamerica", {"squares"}),  # partner name
+        ("Colombia", {"agency"}),  # country name, Spanish
+        ("Brazil", {"squares"}),  # country name, English
+        ("bromley", {"club"}),  # description
+        ("movilización", {"squares"}),  # lessons learned
+        ("football club", {"club"}),  # English text, both words
+        ('"football club"', {"club"}),  # a quoted phrase
+        ('"club football"', set()),  # the phrase in another order
+        ("fútbol -armas", set()),
+        ("paz or innovación", {"agency", "squares"}),
+        ("agencia -innovacion", set()),
+    ],
+)
+def test_it_finds_initiatives_in_either_language_without_accents(cases, text, expected):
+    assert found(text) == expected
+
+
+def test_it_never_finds_a_draft(cases, client):
+    assert "draft-agency" not in found("agencia")
+    response = client.get(LIST, {"q": "borrador"})
+    assert response.context["page"].paginator.count == 0
+    assert "Agencia en borrador" not in response.content.decode()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="stemming is PostgreSQL's")
+def test_it_matches_spanish_and_english_word_forms_on_postgresql(cases):
+    assert found("jóvenes") >= {"agency", "squares"}  # “joven” in the lessons of squares
+    assert found("squares") == {"squares"}
+    assert found("crimes") == {"club"}  # English stem of “crime”
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="prefix matching is SQLite's")
+def test_it_finds_by_the_start_of_a_word_on_sqlite(cases):
+    assert found("innova") == {"agency"}
+    assert found("movili") == {"squares"}
+
+
+def test_it_ranks_and_highlights_on_the_page(cases, client):
+    response = client.get(LIST, {"q": "medellin"})
+    assert response.status_code == 200
+    assert [i.slug for i in response.context["initiatives"]] == ["agency"]
+    assert "1 iniciativa" in response.content.decode() or "1 initiative" in (
+        response.content.decode()
+    )
+
+
+def test_it_marks_the_matching_words_in_the_snippet(cases, client):
+    response = client.get("/en/initiatives/", {"q": "young"})
+    html = response.content.decode()
+    assert "<mark>young</mark>" in html
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "'; DROP TABLE casebook_initiative; --",
+        '"unclosed phrase',
+        "-",
+        "or or or",
+        'NEAR("a" "b") AND * ^',
+        "<script>alert(1)</script>",
+        "\x00\x01 medellin",
+        "   ",
+    ],
+)
+def test_it_survives_any_query(cases, client, text):
+    response = client.get(LIST, {"q": text})
+    assert response.status_code == 200
+    assert "<script>alert(1)</script>" not in response.content.decode()
+    assert Initiative.objects.count() == 4
+
+
+def test_it_reads_web_search_syntax():
+    assert parse('jóvenes "espacio público" -armas or paz') == [
+        ("term", ["jóvenes"], False),
+        ("phrase", ["espacio", "público"], False),
+        ("term", ["armas"], True),
+        "or",
+        ("term", ["paz"], False),
+    ]
+
+
+def test_it_keeps_the_search_in_step_when_a_partner_is_renamed(cases):
+    partner = cases["squares"].partners.get()
+    partner.name_es = partner.name_en = "Aseguradora Ejemplar"
+    partner.save()
+    assert found("ejemplar") == {"squares"}
+    assert found("sulamerica") == set()
