@@ -1,0 +1,79 @@
+import csv
+import io
+import json
+
+import pytest
+
+from tests.factories import make_initiative, make_partner, make_theme
+
+pytestmark = pytest.mark.django_db
+
+
+def read_csv(response):
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(body)))
+
+
+def read_json(response):
+    return json.loads(b"".join(response.streaming_content))
+
+
+@pytest.fixture
+def initiatives(settings):
+    settings.INITIATIVES_PER_PAGE = 2
+    theme = make_theme(slug="messaging", order=5, name_es="Mensajería", name_en="Messaging")
+    club = make_partner(slug="club", name_es="Club", name_en="Club", sector="private",
+                        kind="sports-team")
+    return [
+        make_initiative(slug=f"case-{n}", themes=[theme], partners=[(club, "messenger")])
+        for n in range(5)
+    ] + [make_initiative(slug="secret-draft", themes=[theme], status="draft")]
+
+
+def test_it_exports_exactly_the_rows_of_the_list_on_every_page(client, initiatives):
+    listed = []
+    for number in (1, 2, 3):
+        response = client.get("/es/initiatives/", {"theme": "messaging", "page": number})
+        listed += [i.slug for i in response.context["initiatives"]]
+    rows = read_csv(client.get("/es/initiatives/export.csv", {"theme": "messaging"}))
+    assert [row["slug"] for row in rows] == listed
+    data = read_json(client.get("/es/initiatives/export.json", {"theme": "messaging"}))
+    assert [item["slug"] for item in data["results"]] == listed
+    assert "secret-draft" not in listed
+
+
+def test_it_names_partners_and_themes_in_readable_columns(client, initiatives):
+    response = client.get("/en/initiatives/export.csv")
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    row = read_csv(response)[0]
+    assert row["themes"] == "messaging"
+    assert row["private_partners"] == "Club (messenger)"
+    assert row["url"].endswith("/en/initiatives/case-0/")
+    item = read_json(client.get("/en/initiatives/export.json"))["results"][0]
+    assert item["partners"] == [
+        {"slug": "club", "name": "Club", "sector": "private", "kind": "sports-team",
+         "role": "messenger"}
+    ]
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_it_neutralises_cells_a_spreadsheet_would_run(client, db, start):
+    make_initiative(slug="formula", title_en=f"{start}HYPERLINK(\"http://x\")")
+    row = read_csv(client.get("/en/initiatives/export.csv"))[0]
+    assert row["title"] == f"'{start}HYPERLINK(\"http://x\")"
+
+
+@pytest.mark.parametrize("url", ["/es/initiatives/export.csv", "/es/initiatives/export.json"])
+def test_it_refuses_bad_parameters_with_a_message(client, initiatives, url):
+    response = client.get(url, {"theme": "nonsense", "year_from": "soon"})
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "nonsense" in text
+    assert "Fundada desde" in text or "Founded from" in text
+
+
+def test_it_never_exports_a_draft(client, initiatives):
+    for url in ("/es/initiatives/export.csv", "/es/initiatives/export.json"):
+        body = b"".join(client.get(url).streaming_content).decode()
+        assert "secret-draft" not in body
