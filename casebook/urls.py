@@ -1,27 +1,37 @@
 from django.urls import path
 
 from . import views
+from .feeds import NewInitiativesFeed
 
 app_name = "casebook"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("initiatives/", views.initiative_list, name="list"),
+    path("initiatives/export.csv", views.initiative_export, {"format": "csv"}, name="export-csv"),
     path(
-        "initiatives/export.csv",
-        views.initiative_export,
-        {"format": "csv"},
-        name="export-csv",
-    ),
-    path(
-        "initiatives/export.json",
-        views.initiative_export,
-        {"format": "json"},
-        name="export-json",
+        "initiatives/export.json", views.initiative_export, {"format": "json"}, name="export-json"
     ),
     path("initiatives/<slug:slug>/", views.initiative_detail, name="detail"),
+    path(
+        "initiatives/<slug:slug>/cite.bib",
+        views.citation_download,
+        {"format": "bib"},
+        name="cite-bibtex",
+    ),
+    path(
+        "initiatives/<slug:slug>/cite.ris",
+        views.citation_download,
+        {"format": "ris"},
+        name="cite-ris",
+    ),
     path("themes/", views.theme_list, name="themes"),
     path("themes/<slug:slug>/", views.theme_detail, name="theme"),
     path("cities/", views.city_list, name="cities"),
     path("cities/<slug:slug>/", views.city_detail, name="city"),
+    path("guide/", views.guide, name="guide"),
+    path("network/", views.network, name="network"),
+    path("compare/", views.compare, name="compare"),
+    path("feed/", NewInitiativesFeed(), name="feed"),
+    path("accessibility/", views.accessibility, name="accessibility"),
 ]

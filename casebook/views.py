@@ -1,15 +1,19 @@
 from django.conf import settings
 from django.db.models import Count, Q
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 
 from partners.models import KINDS_BY_SECTOR, Kind, Sector
 
-from . import exports, search
+from . import citation, exports, search
+from .compare import MAX_CASES, chosen_initiatives
 from .facets import build_facets
 from .filters import SORTS, InitiativeFilter, Vocabulary
 from .limits import refuse_oversized_query
 from .models import City, Initiative, Partnership, Programming, Scale, Theme
 from .paging import paginate, query_without
+from .related import related_initiatives
 
 
 def visible_initiatives(request):
@@ -112,17 +116,24 @@ def initiative_export(request, format):
     return exports.json_response(initiatives, request)
 
 
-def initiative_detail(request, slug):
-    initiative = get_object_or_404(visible_initiatives(request).for_detail(), slug=slug)
-    partnerships_by_sector = []
+def partnerships_by_sector(initiative):
+    groups = []
     for sector in Sector:
         rows = [p for p in initiative.partnerships.all() if p.partner.sector == sector]
         if rows:
-            partnerships_by_sector.append({"sector": sector, "partnerships": rows})
+            groups.append({"sector": sector, "partnerships": rows})
+    return groups
+
+
+def initiative_detail(request, slug):
+    initiative = get_object_or_404(visible_initiatives(request).for_detail(), slug=slug)
+    url = request.build_absolute_uri(initiative.get_absolute_url())
     context = {
         "initiative": initiative,
-        "partnerships_by_sector": partnerships_by_sector,
+        "partnerships_by_sector": partnerships_by_sector(initiative),
         "figures": list(initiative.figures.all()),
+        "related": related_initiatives(initiative),
+        "citation": citation.citation(initiative, url),
     }
     return render(request, "casebook/initiative_detail.html", context)
 
@@ -170,3 +181,94 @@ def city_detail(request, slug):
         "casebook/city_detail.html",
         {"city": city, "initiatives": initiatives.order_by("title_es")},
     )
+
+
+def guide(request):
+    """Planning a PPCI: every example and count read live from the data."""
+    published = Initiative.objects.published()
+    themes = (
+        Theme.objects.order_by("order")
+        .select_related("example")
+        .annotate(initiative_count=Count("initiatives", filter=Q(initiatives__status="published")))
+    )
+    kind_counts = dict(
+        Partnership.objects.published()
+        .values_list("partner__kind")
+        .annotate(count=Count("partner", distinct=True))
+    )
+    programming_counts = dict(
+        published.values_list("programming").annotate(count=Count("pk")).order_by()
+    )
+    examples = {
+        initiative.slug: initiative
+        for initiative in published.filter(
+            slug__in=["think-4-peace", "ruta-n", "one-service-peterborough"]
+        )
+    }
+    context = {
+        "themes": themes,
+        "sectors": [
+            {
+                "sector": sector,
+                "kinds": [
+                    {"kind": kind, "count": kind_counts.get(kind.value, 0)}
+                    for kind in KINDS_BY_SECTOR[sector]
+                ],
+            }
+            for sector in Sector
+        ],
+        "explicit_count": programming_counts.get("explicit", 0),
+        "implicit_count": programming_counts.get("implicit", 0),
+        "explicit_example": examples.get("think-4-peace"),
+        "implicit_example": examples.get("ruta-n"),
+        "bond_example": examples.get("one-service-peterborough"),
+        "bond_count": published.filter(fundings__slug="social-impact-bond").count(),
+    }
+    return render(request, "casebook/guide.html", context)
+
+
+def network(request):
+    members = City.objects.filter(is_network_member=True).order_by("name_es")
+    return render(request, "casebook/network.html", {"members": members})
+
+
+def accessibility(request):
+    return render(request, "casebook/accessibility.html", {})
+
+
+@refuse_oversized_query
+def compare(request):
+    initiatives, problems = chosen_initiatives(request.GET.getlist("i"))
+    for initiative in initiatives:
+        initiative.partnerships_by_sector = partnerships_by_sector(initiative)
+    chosen = [initiative.slug for initiative in initiatives]
+    context = {
+        "initiatives": initiatives,
+        "problems": problems,
+        "can_compare": len(initiatives) >= 2,
+        "choices": Initiative.objects.published().exclude(slug__in=chosen).order_by("title_es")
+        if len(initiatives) < MAX_CASES
+        else [],
+        "chosen": chosen,
+    }
+    return render(request, "casebook/compare.html", context)
+
+
+def citation_download(request, slug, format):
+    initiative = get_object_or_404(
+        Initiative.objects.published().prefetch_related("sources"), slug=slug
+    )
+    url = request.build_absolute_uri(initiative.get_absolute_url())
+    if format == "bib":
+        body, content_type = citation.bibtex(initiative, url), "application/x-bibtex"
+    else:
+        body, content_type = citation.ris(initiative, url), "application/x-research-info-systems"
+    response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{initiative.slug}.{format}"'
+    return response
+
+
+def robots_txt(request):
+    sitemap = request.build_absolute_uri(reverse("sitemap"))
+    lines = ["User-agent: *", "Disallow: /admin/", f"Sitemap: {sitemap}", ""]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

@@ -1,0 +1,211 @@
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django_countries.filters import CountryFilter
+from modeltranslation.admin import (
+    TranslationAdmin,
+    TranslationStackedInline,
+    TranslationTabularInline,
+)
+
+from partners.models import Sector
+
+from .models import City, Figure, Funding, Initiative, Issue, Partnership, Source, Status, Theme
+
+
+class PartnerSectorFilter(admin.SimpleListFilter):
+    """Initiatives with at least one partner from the chosen sector."""
+
+    title = _("partner sector")
+    parameter_name = "partner_sector"
+
+    def lookups(self, request, model_admin):
+        return Sector.choices
+
+    def queryset(self, request, queryset):
+        if self.value() not in Sector.values:
+            return queryset
+        # A subquery, not a join, so an initiative with two such partners is listed once.
+        return queryset.filter(
+            pk__in=Partnership.objects.filter(partner__sector=self.value()).values("initiative_id")
+        )
+
+
+class PartnershipInline(TranslationTabularInline):
+    model = Partnership
+    fields = ["partner", "role", "description", "order"]
+    autocomplete_fields = ["partner"]
+    extra = 1
+    view_on_site = False
+
+
+class FigureInline(TranslationStackedInline):
+    model = Figure
+    fields = [
+        ("key", "kind", "order"),
+        "label",
+        ("qualifier", "value", "value_max", "unit", "direction"),
+        ("period_start", "period_end"),
+        "note",
+    ]
+    extra = 0
+    view_on_site = False
+
+
+class SourceInline(TranslationTabularInline):
+    model = Source
+    fields = ["key", "title", "publisher", "year", "url", "locator", "order"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    extra = 0
+    view_on_site = False
+
+
+@admin.register(Initiative)
+class InitiativeAdmin(TranslationAdmin):
+    list_display = [
+        "title",
+        "city",
+        "country",
+        "year_founded",
+        "programming",
+        "status",
+        "updated_at",
+    ]
+    list_filter = [
+        "themes",
+        PartnerSectorFilter,
+        "status",
+        ("country", CountryFilter),
+        "programming",
+        "scale",
+    ]
+    list_select_related = ["city"]
+    search_fields = [
+        "title_es",
+        "title_en",
+        "summary_es",
+        "summary_en",
+        "slug",
+        "partners__name_es",
+        "city__name_es",
+    ]
+    prepopulated_fields = {"slug": ("title_es",)}
+    filter_horizontal = ["themes", "fundings", "issues"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "summary", "description", "lessons_learned"]}),
+        (
+            _("Place and time"),
+            {
+                "fields": [
+                    "city",
+                    "country",
+                    "place",
+                    "reach_countries",
+                    ("year_founded", "month_founded", "year_ended"),
+                ]
+            },
+        ),
+        (_("Classification"), {"fields": ["programming", "scale", "themes", "fundings", "issues"]}),
+        (_("Sources"), {"fields": ["source_note"]}),
+        (_("Publication"), {"fields": ["status", "published_at"]}),
+    ]
+    # The publication date is the server's record of when the initiative went public.
+    readonly_fields = ["published_at"]
+    inlines = [PartnershipInline, FigureInline, SourceInline]
+    actions = ["publish", "unpublish"]
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm("casebook.publish_initiative")
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not self.has_publish_permission(request):
+            readonly.append("status")
+        return readonly
+
+    def save_model(self, request, obj, form, change):
+        # The form leaves status out for those who may not publish; this holds even if it didn't.
+        stored = Status.DRAFT
+        if change:
+            stored = Initiative.objects.filter(pk=obj.pk).values_list("status", flat=True).get()
+        if obj.status != stored and not self.has_publish_permission(request):
+            raise PermissionDenied
+        if obj.status == Status.DRAFT:
+            obj.published_at = None
+        super().save_model(request, obj, form, change)
+
+    @admin.action(permissions=["publish"], description=_("Publish selected initiatives"))
+    def publish(self, request, queryset):
+        now = timezone.now()
+        count = self._set_status(
+            request, queryset, Status.PUBLISHED, published_at=now, message=_("Published.")
+        )
+        self.message_user(
+            request,
+            ngettext("%(count)d initiative published.", "%(count)d initiatives published.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+    @admin.action(permissions=["publish"], description=_("Unpublish selected initiatives"))
+    def unpublish(self, request, queryset):
+        count = self._set_status(
+            request, queryset, Status.DRAFT, published_at=None, message=_("Unpublished.")
+        )
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d initiative unpublished.", "%(count)d initiatives unpublished.", count
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+    def _set_status(self, request, queryset, status, published_at, message):
+        """Move the initiatives not yet in `status` there, and note it in each one's history."""
+        changing = list(queryset.exclude(status=status).order_by())
+        Initiative.objects.filter(pk__in=[initiative.pk for initiative in changing]).update(
+            status=status, published_at=published_at, updated_at=timezone.now()
+        )
+        for initiative in changing:
+            self.log_change(request, initiative, str(message))
+        return len(changing)
+
+
+@admin.register(City)
+class CityAdmin(TranslationAdmin):
+    list_display = ["name", "country", "is_network_member"]
+    list_filter = ["is_network_member", ("country", CountryFilter)]
+    search_fields = ["name_es", "name_en", "slug"]
+    prepopulated_fields = {"slug": ("name_es",)}
+    fields = ["name", "slug", "country", "description", "is_network_member", "network_note"]
+
+
+@admin.register(Theme)
+class ThemeAdmin(TranslationAdmin):
+    list_display = ["order", "name", "slug"]
+    list_display_links = ["name"]
+    ordering = ["order"]
+    search_fields = ["name_es", "name_en", "slug"]
+    prepopulated_fields = {"slug": ("name_es",)}
+    autocomplete_fields = ["example"]
+    fields = ["order", "name", "slug", "summary", "description", "example"]
+
+
+@admin.register(Funding)
+class FundingAdmin(TranslationAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name_es", "name_en", "slug"]
+    prepopulated_fields = {"slug": ("name_es",)}
+    fields = ["name", "slug", "description"]
+
+
+@admin.register(Issue)
+class IssueAdmin(TranslationAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name_es", "name_en", "slug"]
+    prepopulated_fields = {"slug": ("name_es",)}
+    fields = ["name", "slug"]
