@@ -643,3 +643,42 @@ class Source(models.Model):
         return (self.initiative.slug, self.key)
 
     natural_key.dependencies = ["casebook.initiative"]
+
+
+class CorrectionQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(reviewed=False)
+
+
+class Correction(models.Model):
+    """A visitor's suggestion that something on an initiative's page is wrong.
+
+    Stored for staff to review in the admin; never shown to the public.
+    """
+
+    initiative = models.ForeignKey(
+        Initiative,
+        verbose_name=_("initiative"),
+        on_delete=models.CASCADE,
+        related_name="corrections",
+    )
+    what_is_wrong = models.TextField(_("what is wrong"), max_length=2000)
+    source = models.TextField(_("source"), max_length=1000, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    client_key = models.CharField(max_length=64, editable=False, blank=True)
+    reviewed = models.BooleanField(_("reviewed"), default=False)
+    created_at = models.DateTimeField(_("received"), auto_now_add=True)
+
+    objects = CorrectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("suggested correction")
+        verbose_name_plural = _("suggested corrections")
+
+    def __str__(self):
+        return f"{self.initiative}: {self.what_is_wrong[:60]}"
+
+    def get_absolute_url(self):
+        return self.initiative.get_absolute_url()

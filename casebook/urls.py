@@ -25,6 +25,16 @@ urlpatterns = [
         {"format": "ris"},
         name="cite-ris",
     ),
+    path(
+        "initiatives/<slug:slug>/correction/",
+        views.suggest_correction,
+        name="suggest-correction",
+    ),
+    path(
+        "initiatives/<slug:slug>/correction/thanks/",
+        views.correction_thanks,
+        name="correction-thanks",
+    ),
     path("themes/", views.theme_list, name="themes"),
     path("themes/<slug:slug>/", views.theme_detail, name="theme"),
     path("cities/", views.city_list, name="cities"),

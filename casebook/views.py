@@ -1,13 +1,16 @@
 from django.conf import settings
 from django.db.models import Count, Q
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
+from django.views.decorators.http import require_POST
 
 from partners.models import KINDS_BY_SECTOR, Kind, Sector
 
 from . import citation, exports, search
 from .compare import MAX_CASES, chosen_initiatives
+from .corrections import CorrectionForm, client_key, over_limit
 from .facets import build_facets
 from .filters import SORTS, InitiativeFilter, Vocabulary
 from .limits import refuse_oversized_query
@@ -125,7 +128,7 @@ def partnerships_by_sector(initiative):
     return groups
 
 
-def initiative_detail(request, slug):
+def initiative_detail(request, slug, correction_form=None):
     initiative = get_object_or_404(visible_initiatives(request).for_detail(), slug=slug)
     url = request.build_absolute_uri(initiative.get_absolute_url())
     context = {
@@ -134,6 +137,7 @@ def initiative_detail(request, slug):
         "figures": list(initiative.figures.all()),
         "related": related_initiatives(initiative),
         "citation": citation.citation(initiative, url),
+        "correction_form": correction_form or CorrectionForm(),
     }
     return render(request, "casebook/initiative_detail.html", context)
 
@@ -272,3 +276,32 @@ def robots_txt(request):
     sitemap = request.build_absolute_uri(reverse("sitemap"))
     lines = ["User-agent: *", "Disallow: /admin/", f"Sitemap: {sitemap}", ""]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
+@require_POST
+def suggest_correction(request, slug):
+    initiative = get_object_or_404(Initiative.objects.published(), slug=slug)
+    if over_limit(request):
+        return render(
+            request,
+            "casebook/correction_limited.html",
+            {"initiative": initiative},
+            status=429,
+        )
+    form = CorrectionForm(request.POST)
+    if not form.is_valid():
+        response = initiative_detail(request, slug, correction_form=form)
+        response.status_code = 400
+        return response
+    if not form.is_spam():
+        correction = form.save(commit=False)
+        correction.initiative = initiative
+        correction.language = get_language()
+        correction.client_key = client_key(request)
+        correction.save()
+    return redirect("casebook:correction-thanks", slug=initiative.slug)
+
+
+def correction_thanks(request, slug):
+    initiative = get_object_or_404(Initiative.objects.published(), slug=slug)
+    return render(request, "casebook/correction_thanks.html", {"initiative": initiative})

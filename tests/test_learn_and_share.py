@@ -1,0 +1,165 @@
+import re
+import xml.etree.ElementTree as ET
+from urllib.parse import urlsplit
+
+import pytest
+
+from casebook.models import Initiative
+
+pytestmark = pytest.mark.django_db
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+XHTML = "{http://www.w3.org/1999/xhtml}"
+
+
+def links_in_main(html):
+    main = html[html.index("<main"): html.index("</main>")]
+    return [href.replace("&amp;", "&") for href in re.findall(r'href="([^"#]+)"', main)]
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_every_link_in_the_guide_leads_to_cases(client, casebook, lang):
+    html = client.get(f"/{lang}/guide/").content.decode()
+    links = links_in_main(html)
+    assert len(links) >= 20
+    for link in links:
+        response = client.get(link)
+        assert response.status_code == 200, link
+        context = response.context
+        if "initiatives" in context and hasattr(context["initiatives"], "__len__"):
+            assert len(context["initiatives"]) >= 1, link
+        elif "partners" in context:
+            assert len(context["partners"]) >= 1, link
+            assert all(p.initiative_count >= 1 for p in context["partners"]), link
+        elif "initiative" in context:
+            assert context["initiative"].is_published, link
+        else:
+            assert context["theme"].initiatives.filter(status="published").exists(), link
+
+
+def test_the_guide_gives_the_theme_model_in_order_with_live_counts(client, casebook):
+    response = client.get("/en/guide/")
+    themes = list(response.context["themes"])
+    assert [t.slug for t in themes] == [
+        "trust-building", "engagement", "capacity-building", "education", "messaging"
+    ]
+    for theme in themes:
+        assert theme.initiative_count == theme.initiatives.filter(status="published").count()
+    html = response.content.decode()
+    assert "?funding=social-impact-bond" in html
+    assert "/en/initiatives/one-service-peterborough/" in html
+
+
+def test_the_network_page_lists_member_cities(client, casebook):
+    html = client.get("/es/network/").content.decode()
+    assert 'href="/es/cities/murcia/"' in html
+    assert "220" in html
+
+
+def test_the_comparison_shows_both_cases_figures(client, casebook):
+    response = client.get("/en/compare/", {"i": ["memphis-fast-forward", "ruta-n"]})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert [i.slug for i in response.context["initiatives"]] == ["memphis-fast-forward", "ruta-n"]
+    assert "−40 %" in html and "−23.6 %" in html  # Memphis
+    assert "380 per 100,000 people" in html  # Medellín
+    assert response.context["problems"] == []
+
+
+@pytest.mark.parametrize(
+    ("slugs", "message"),
+    [
+        (["ruta-n"], "at least two"),
+        (["ruta-n", "gcerf", "think-4-peace", "extreme-dialogue", "ruta-n", "red-card-to-crime"],
+         "At most 4"),
+        (["ruta-n", "no-such-case"], "no published initiative “no-such-case”"),
+        (["ruta-n", "ruta-n"], "chosen twice"),
+        ([], "at least two"),
+    ],
+)
+def test_bad_comparisons_get_a_message(client, casebook, slugs, message):
+    response = client.get("/en/compare/", {"i": slugs})
+    assert response.status_code == 200
+    assert message in response.content.decode()
+
+
+def test_related_cases_exclude_drafts_and_the_case_itself(client, casebook):
+    Initiative.objects.filter(slug="think-4-peace").update(status="draft")
+    response = client.get("/en/initiatives/extreme-dialogue/")
+    related = [i.slug for i in response.context["related"]]
+    assert 3 <= len(related) <= 5
+    assert "extreme-dialogue" not in related and "think-4-peace" not in related
+    assert all(i.reasons for i in response.context["related"])
+
+
+def test_related_cases_say_why(client, casebook):
+    response = client.get("/en/initiatives/red-card-to-crime/")
+    reasons = {i.slug: i.reasons for i in response.context["related"]}
+    assert any("also works on" in reason for items in reasons.values() for reason in items)
+
+
+def test_related_cases_take_a_fixed_number_of_queries(client, casebook, django_assert_max_num_queries):
+    with django_assert_max_num_queries(15):
+        client.get("/en/initiatives/gcerf/")
+
+
+def test_the_feed_is_atom_in_the_page_language_without_drafts(client, casebook):
+    Initiative.objects.filter(slug="gcerf").update(status="draft")
+    for lang, title in (("es", "Ruta N"), ("en", "Ruta N")):
+        response = client.get(f"/{lang}/feed/")
+        assert response["Content-Type"].startswith("application/atom+xml")
+        root = ET.fromstring(response.content)
+        assert root.tag == f"{ATOM}feed"
+        entries = root.findall(f"{ATOM}entry")
+        titles = [entry.find(f"{ATOM}title").text for entry in entries]
+        assert len(entries) == 8
+        assert title in titles
+        assert all("gcerf" not in entry.find(f"{ATOM}link").get("href") for entry in entries)
+    english = ET.fromstring(client.get("/en/feed/").content)
+    assert "Peace Squares" in " ".join(e.find(f"{ATOM}title").text for e in english.iter(f"{ATOM}entry"))
+
+
+def test_the_sitemap_lists_every_public_page_in_both_languages(client, casebook):
+    Initiative.objects.filter(slug="gcerf").update(status="draft")
+    response = client.get("/sitemap.xml")
+    root = ET.fromstring(response.content)
+    locations = [urlsplit(url.find(f"{SITEMAP}loc").text).path for url in root]
+    for path in ("/es/", "/en/", "/es/initiatives/ruta-n/", "/en/initiatives/ruta-n/",
+                 "/es/themes/messaging/", "/en/cities/murcia/", "/es/guide/", "/en/network/"):
+        assert path in locations
+    assert not any("gcerf" in path for path in locations)
+    first = root.find(f"{SITEMAP}url")
+    alternates = {link.get("hreflang") for link in first.findall(f"{XHTML}link")}
+    assert {"es", "en"} <= alternates
+
+
+def test_robots_points_to_the_sitemap_and_keeps_out_of_the_admin(client, db):
+    text = client.get("/robots.txt").content.decode()
+    assert "Disallow: /admin/" in text
+    assert re.search(r"^Sitemap: http://testserver/sitemap.xml$", text, re.M)
+
+
+def test_citations_download_as_bibtex_and_ris(client, casebook):
+    bib = client.get("/en/initiatives/ruta-n/cite.bib")
+    assert "attachment" in bib["Content-Disposition"]
+    text = bib.content.decode()
+    assert text.startswith("@misc{ruta_n,")
+    fields = dict(re.findall(r"^\s+(\w+) = \{(.*)\},$", text, re.M))
+    assert fields["title"] == "Ruta N"
+    assert fields["url"] == "http://testserver/en/initiatives/ruta-n/"
+    assert re.fullmatch(r"\d{4}", fields["year"])
+    assert "Strong Cities Network" in fields["note"]
+    ris = client.get("/en/initiatives/ruta-n/cite.ris").content.decode()
+    tags = dict(line.split("  - ", 1) for line in ris.strip().splitlines() if "  - " in line)
+    assert tags["TY"] == "ELEC" and tags["TI"] == "Ruta N"
+    assert tags["UR"] == "http://testserver/en/initiatives/ruta-n/"
+    assert re.fullmatch(r"\d{4}", tags["PY"])
+    assert ris.rstrip().endswith("ER  -")
+    page = client.get("/en/initiatives/ruta-n/").content.decode()
+    assert "/en/initiatives/ruta-n/cite.bib" in page
+
+
+def test_citations_of_a_draft_are_not_found(client, casebook):
+    Initiative.objects.filter(slug="ruta-n").update(status="draft")
+    assert client.get("/en/initiatives/ruta-n/cite.bib").status_code == 404
