@@ -13,7 +13,18 @@ from modeltranslation.admin import (
 
 from partners.models import Sector
 
-from .models import City, Figure, Funding, Initiative, Issue, Partnership, Source, Status, Theme
+from .models import (
+    City,
+    Correction,
+    Figure,
+    Funding,
+    Initiative,
+    Issue,
+    Partnership,
+    Source,
+    Status,
+    Theme,
+)
 
 
 class PartnerSectorFilter(admin.SimpleListFilter):
@@ -209,3 +220,24 @@ class IssueAdmin(TranslationAdmin):
     search_fields = ["name_es", "name_en", "slug"]
     prepopulated_fields = {"slug": ("name_es",)}
     fields = ["name", "slug"]
+
+
+@admin.register(Correction)
+class CorrectionAdmin(admin.ModelAdmin):
+    """Visitors' suggestions: read them, follow them up, mark them reviewed."""
+
+    list_display = ["initiative", "short_text", "language", "created_at", "reviewed"]
+    list_filter = ["reviewed", "language", "created_at"]
+    list_editable = ["reviewed"]
+    list_select_related = ["initiative"]
+    search_fields = ["what_is_wrong", "source", "email", "initiative__title_es"]
+    readonly_fields = ["initiative", "what_is_wrong", "source", "email", "language", "created_at"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description=_("what is wrong"))
+    def short_text(self, correction):
+        text = correction.what_is_wrong
+        return text if len(text) <= 80 else text[:79] + "…"
+
+    def has_add_permission(self, request):
+        return False

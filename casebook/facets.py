@@ -4,6 +4,8 @@ Shared by every filterable list: each FilterSet provides ``FACETS``, ``facet_cou
 ``selected(name)``; the view gives the option labels.
 """
 
+from django.utils.text import capfirst
+
 from .paging import query_without
 
 
@@ -38,7 +40,7 @@ def build_facets(filterset, request, labels, always_shown=(), repeatable=None, t
             if value in selected:
                 chips.append(
                     {
-                        "label": f"{label_of_facet}: {label}",
+                        "label": f"{label_of_facet}: {capfirst(label)}",
                         "url": query_without(request.GET, name, value),
                     }
                 )

@@ -95,6 +95,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Reopening an SQLite file costs nothing; a kept connection only pins an old file.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # A file, not memory, so that the browser tests' live server threads share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,15 +1,24 @@
 import pytest
 from django.core.management import call_command
+from django.test.utils import override_settings
 
 
-@pytest.fixture(autouse=True)
-def _test_server_settings(settings):
-    """Tests talk plain HTTP to the test server and read static files from the source tree."""
-    settings.SECURE_SSL_REDIRECT = False
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+@pytest.fixture(scope="session", autouse=True)
+def _test_server_settings():
+    """Tests talk plain HTTP to the test server and read static files from the source tree.
+
+    Session-wide, so that the live server used by the browser tests starts with them too.
+    """
+    override = override_settings(
+        SECURE_SSL_REDIRECT=False,
+        STORAGES={
+            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+    )
+    override.enable()
+    yield
+    override.disable()
 
 
 @pytest.fixture

@@ -35,8 +35,13 @@ def test_it_stores_a_suggestion_and_thanks_the_visitor(initiative):
     client, token = csrf_client()
     response = client.post(
         URL,
-        {"what_is_wrong": "The year is 2008.", "source": "Annual report", "email": "",
-         "website": "", "csrfmiddlewaretoken": token},
+        {
+            "what_is_wrong": "The year is 2008.",
+            "source": "Annual report",
+            "email": "",
+            "website": "",
+            "csrfmiddlewaretoken": token,
+        },
         follow=True,
     )
     assert response.status_code == 200

@@ -22,8 +22,9 @@ def read_json(response):
 def initiatives(settings):
     settings.INITIATIVES_PER_PAGE = 2
     theme = make_theme(slug="messaging", order=5, name_es="Mensajería", name_en="Messaging")
-    club = make_partner(slug="club", name_es="Club", name_en="Club", sector="private",
-                        kind="sports-team")
+    club = make_partner(
+        slug="club", name_es="Club", name_en="Club", sector="private", kind="sports-team"
+    )
     return [
         make_initiative(slug=f"case-{n}", themes=[theme], partners=[(club, "messenger")])
         for n in range(5)
@@ -52,16 +53,21 @@ def test_it_names_partners_and_themes_in_readable_columns(client, initiatives):
     assert row["url"].endswith("/en/initiatives/case-0/")
     item = read_json(client.get("/en/initiatives/export.json"))["results"][0]
     assert item["partners"] == [
-        {"slug": "club", "name": "Club", "sector": "private", "kind": "sports-team",
-         "role": "messenger"}
+        {
+            "slug": "club",
+            "name": "Club",
+            "sector": "private",
+            "kind": "sports-team",
+            "role": "messenger",
+        }
     ]
 
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
 def test_it_neutralises_cells_a_spreadsheet_would_run(client, db, start):
-    make_initiative(slug="formula", title_en=f"{start}HYPERLINK(\"http://x\")")
+    make_initiative(slug="formula", title_en=f'{start}HYPERLINK("http://x")')
     row = read_csv(client.get("/en/initiatives/export.csv"))[0]
-    assert row["title"] == f"'{start}HYPERLINK(\"http://x\")"
+    assert row["title"] == f'\'{start}HYPERLINK("http://x")'
 
 
 @pytest.mark.parametrize("url", ["/es/initiatives/export.csv", "/es/initiatives/export.json"])

@@ -19,19 +19,37 @@ def world():
     medellin = make_city(slug="medellin", country="CO", name_es="Medellín")
     return {
         "football": make_initiative(
-            slug="football", themes=[messaging, trust], partners=[club, council],
-            city=bromley, country="GB", year_founded=2009, scale="local",
+            slug="football",
+            themes=[messaging, trust],
+            partners=[club, council],
+            city=bromley,
+            country="GB",
+            year_founded=2009,
+            scale="local",
         ),
         "agency": make_initiative(
-            slug="agency", themes=[trust], partners=[council], city=medellin, country="CO",
-            year_founded=2012, programming="implicit", scale="city",
+            slug="agency",
+            themes=[trust],
+            partners=[council],
+            city=medellin,
+            country="CO",
+            year_founded=2012,
+            programming="implicit",
+            scale="city",
         ),
         "squares": make_initiative(
-            slug="squares", themes=[trust], partners=[ngo, club], country="BR",
+            slug="squares",
+            themes=[trust],
+            partners=[ngo, club],
+            country="BR",
             year_founded=2007,
         ),
         "draft": make_initiative(
-            slug="draft", themes=[messaging], partners=[club], status="draft", country="GB",
+            slug="draft",
+            themes=[messaging],
+            partners=[club],
+            status="draft",
+            country="GB",
         ),
     }
 

@@ -14,7 +14,7 @@ XHTML = "{http://www.w3.org/1999/xhtml}"
 
 
 def links_in_main(html):
-    main = html[html.index("<main"): html.index("</main>")]
+    main = html[html.index("<main") : html.index("</main>")]
     return [href.replace("&amp;", "&") for href in re.findall(r'href="([^"#]+)"', main)]
 
 
@@ -42,7 +42,11 @@ def test_the_guide_gives_the_theme_model_in_order_with_live_counts(client, caseb
     response = client.get("/en/guide/")
     themes = list(response.context["themes"])
     assert [t.slug for t in themes] == [
-        "trust-building", "engagement", "capacity-building", "education", "messaging"
+        "trust-building",
+        "engagement",
+        "capacity-building",
+        "education",
+        "messaging",
     ]
     for theme in themes:
         assert theme.initiative_count == theme.initiatives.filter(status="published").count()
@@ -71,8 +75,10 @@ def test_the_comparison_shows_both_cases_figures(client, casebook):
     ("slugs", "message"),
     [
         (["ruta-n"], "at least two"),
-        (["ruta-n", "gcerf", "think-4-peace", "extreme-dialogue", "ruta-n", "red-card-to-crime"],
-         "At most 4"),
+        (
+            ["ruta-n", "gcerf", "think-4-peace", "extreme-dialogue", "ruta-n", "red-card-to-crime"],
+            "At most 4",
+        ),
         (["ruta-n", "no-such-case"], "no published initiative “no-such-case”"),
         (["ruta-n", "ruta-n"], "chosen twice"),
         ([], "at least two"),
@@ -99,7 +105,9 @@ def test_related_cases_say_why(client, casebook):
     assert any("also works on" in reason for items in reasons.values() for reason in items)
 
 
-def test_related_cases_take_a_fixed_number_of_queries(client, casebook, django_assert_max_num_queries):
+def test_related_cases_take_a_fixed_number_of_queries(
+    client, casebook, django_assert_max_num_queries
+):
     with django_assert_max_num_queries(15):
         client.get("/en/initiatives/gcerf/")
 
@@ -117,7 +125,9 @@ def test_the_feed_is_atom_in_the_page_language_without_drafts(client, casebook):
         assert title in titles
         assert all("gcerf" not in entry.find(f"{ATOM}link").get("href") for entry in entries)
     english = ET.fromstring(client.get("/en/feed/").content)
-    assert "Peace Squares" in " ".join(e.find(f"{ATOM}title").text for e in english.iter(f"{ATOM}entry"))
+    assert "Peace Squares" in " ".join(
+        e.find(f"{ATOM}title").text for e in english.iter(f"{ATOM}entry")
+    )
 
 
 def test_the_sitemap_lists_every_public_page_in_both_languages(client, casebook):
@@ -125,8 +135,16 @@ def test_the_sitemap_lists_every_public_page_in_both_languages(client, casebook)
     response = client.get("/sitemap.xml")
     root = ET.fromstring(response.content)
     locations = [urlsplit(url.find(f"{SITEMAP}loc").text).path for url in root]
-    for path in ("/es/", "/en/", "/es/initiatives/ruta-n/", "/en/initiatives/ruta-n/",
-                 "/es/themes/messaging/", "/en/cities/murcia/", "/es/guide/", "/en/network/"):
+    for path in (
+        "/es/",
+        "/en/",
+        "/es/initiatives/ruta-n/",
+        "/en/initiatives/ruta-n/",
+        "/es/themes/messaging/",
+        "/en/cities/murcia/",
+        "/es/guide/",
+        "/en/network/",
+    ):
         assert path in locations
     assert not any("gcerf" in path for path in locations)
     first = root.find(f"{SITEMAP}url")

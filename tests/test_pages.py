@@ -7,25 +7,53 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def site():
-    trust = make_theme(slug="trust-building", order=1, name_es="Fortalecimiento de la confianza",
-                       name_en="Trust building")
+    trust = make_theme(
+        slug="trust-building",
+        order=1,
+        name_es="Fortalecimiento de la confianza",
+        name_en="Trust building",
+    )
     boston = make_city(slug="boston", name_es="Boston", name_en="Boston", country="US")
-    murcia = make_city(slug="murcia", name_es="Murcia", name_en="Murcia", country="ES",
-                       is_network_member=True)
-    brand = make_partner(slug="brand", name_es="Marca", name_en="Brand", sector="private",
-                         kind="multinational-corporation", country="US")
+    murcia = make_city(
+        slug="murcia", name_es="Murcia", name_en="Murcia", country="ES", is_network_member=True
+    )
+    brand = make_partner(
+        slug="brand",
+        name_es="Marca",
+        name_en="Brand",
+        sector="private",
+        kind="multinational-corporation",
+        country="US",
+    )
     hidden = make_partner(slug="hidden-partner", name_es="Socio oculto", name_en="Hidden partner")
     published = make_initiative(
-        slug="impact", title_es="Programa de impacto", title_en="Impact programme",
-        themes=[trust], partners=[(brand, "funder")], city=boston, country="US", figures=2,
+        slug="impact",
+        title_es="Programa de impacto",
+        title_en="Impact programme",
+        themes=[trust],
+        partners=[(brand, "funder")],
+        city=boston,
+        country="US",
+        figures=2,
     )
     draft = make_initiative(
-        slug="secret", title_es="Borrador secreto", title_en="Secret draft", themes=[trust],
-        partners=[hidden], city=make_city(slug="draftville", country="FR"), country="FR",
+        slug="secret",
+        title_es="Borrador secreto",
+        title_en="Secret draft",
+        themes=[trust],
+        partners=[hidden],
+        city=make_city(slug="draftville", country="FR"),
+        country="FR",
         status="draft",
     )
-    return {"trust": trust, "boston": boston, "murcia": murcia, "brand": brand,
-            "published": published, "draft": draft}
+    return {
+        "trust": trust,
+        "boston": boston,
+        "murcia": murcia,
+        "brand": brand,
+        "published": published,
+        "draft": draft,
+    }
 
 
 PUBLIC_PAGES = [
@@ -49,15 +77,24 @@ def test_it_never_shows_a_draft_or_its_partners(client, site, path, lang):
     response = client.get(path.format(lang=lang))
     assert response.status_code == 200
     text = response.content.decode()
-    for secret in ("Borrador secreto", "Secret draft", "Socio oculto", "Hidden partner",
-                   "draftville"):
+    for secret in (
+        "Borrador secreto",
+        "Secret draft",
+        "Socio oculto",
+        "Hidden partner",
+        "draftville",
+    ):
         assert secret not in text
 
 
 @pytest.mark.parametrize(
     "path",
-    ["/es/initiatives/secret/", "/es/partners/hidden-partner/", "/es/cities/draftville/",
-     "/en/initiatives/secret/"],
+    [
+        "/es/initiatives/secret/",
+        "/es/partners/hidden-partner/",
+        "/es/cities/draftville/",
+        "/en/initiatives/secret/",
+    ],
 )
 def test_it_answers_404_for_a_draft_and_what_only_a_draft_uses(client, site, path):
     response = client.get(path)
@@ -97,8 +134,7 @@ def test_it_speaks_each_language_on_its_own_prefix(client, site):
 
 
 def test_it_falls_back_to_spanish_where_english_is_missing(client, db):
-    make_initiative(slug="only-spanish", title_es="Solo en español", title_en="",
-                    summary_en="")
+    make_initiative(slug="only-spanish", title_es="Solo en español", title_en="", summary_en="")
     english = client.get("/en/initiatives/only-spanish/").content.decode()
     assert "<h1>Solo en español</h1>" in english
 
@@ -112,8 +148,16 @@ def test_it_offers_the_other_language_with_the_same_query(client, site):
 
 def test_it_shows_an_initiative_in_full(client, site):
     text = client.get("/en/initiatives/impact/").content.decode()
-    for expected in ("Boston", "Trust building", "Brand", "Multinational corporation".lower(),
-                     "Funder", "Figure 0", "10 people", "Last updated"):
+    for expected in (
+        "Boston",
+        "Trust building",
+        "Brand",
+        "Multinational corporation".lower(),
+        "Funder",
+        "Figure 0",
+        "10 people",
+        "Last updated",
+    ):
         assert expected in text
     assert "Edit in the admin" not in text
 
@@ -134,13 +178,21 @@ def test_it_lists_themes_in_their_order(client, db):
         make_theme(slug=slug, order=order)
     response = client.get("/en/themes/")
     assert [theme.slug for theme in response.context["themes"]] == [
-        "trust-building", "engagement", "capacity-building"
+        "trust-building",
+        "engagement",
+        "capacity-building",
     ]
 
 
 def test_it_filters_partners_with_counts(client, site):
-    make_partner(slug="council", name_es="Ayuntamiento", name_en="Council", sector="public",
-                 kind="local-authority", country="US")
+    make_partner(
+        slug="council",
+        name_es="Ayuntamiento",
+        name_en="Council",
+        sector="public",
+        kind="local-authority",
+        country="US",
+    )
     response = client.get("/en/partners/", {"sector": "private"})
     assert [partner.slug for partner in response.context["partners"]] == ["brand"]
     sector = {o["value"]: o["count"] for o in response.context["facets"][0]["options"]}
