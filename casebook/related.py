@@ -1,6 +1,6 @@
 """Initiatives most like a given one, by what they share, with the reason in words."""
 
-from django.db.models import Count, Value
+from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from .models import Initiative, Partnership
@@ -34,23 +34,19 @@ def shared_links(initiative):
 def related_initiatives(initiative, limit=5):
     """Up to ``limit`` published initiatives, most similar first, each with ``reasons``.
 
-    Two queries whatever the number of candidates: one scores every candidate in the
-    database, one fetches the winners; the reasons come from what ``initiative`` already
-    has prefetched (themes, partners, issues, fundings).
+    A fixed number of queries whatever the number of candidates: one grouped count per
+    dimension scores every candidate in the database, one fetches the winners (with their
+    links prefetched); the reasons come from what both sides already have in memory.
     """
-    links = shared_links(initiative)
-    scored = None
-    for dimension, rows in links.items():
-        part = (
-            rows.order_by()
-            .values("initiative_id")
-            .annotate(weight=Count("initiative_id") * Value(WEIGHTS[dimension]))
-            .values_list("initiative_id", "weight")
-        )
-        scored = part if scored is None else scored.union(part, all=True)
     totals = {}
-    for initiative_id, weight in scored:
-        totals[initiative_id] = totals.get(initiative_id, 0) + weight
+    for dimension, rows in shared_links(initiative).items():
+        scores = (
+            rows.order_by()
+            .values_list("initiative_id")
+            .annotate(shared=Count("initiative_id"))
+        )
+        for initiative_id, shared in scores:
+            totals[initiative_id] = totals.get(initiative_id, 0) + shared * WEIGHTS[dimension]
     best = sorted(totals, key=lambda pk: (-totals[pk], pk))[:limit]
     if not best:
         return []

@@ -42,6 +42,7 @@ def home(request):
             {
                 "value": sector.value,
                 "label": sector.label,
+                "partners_label": sector.partners_label,
                 "count": sector_counts.get(sector.value, 0),
                 "kinds": [kind.label for kind in KINDS_BY_SECTOR[sector]],
             }

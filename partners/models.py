@@ -13,6 +13,23 @@ class Sector(models.TextChoices):
     PRIVATE = "private", _("private")
     COMMUNITY = "community", _("community")
 
+    @property
+    def partners_label(self):
+        """“Public partners”: a heading, agreed in each language."""
+        return {
+            "public": _("Public partners"),
+            "private": _("Private partners"),
+            "community": _("Community partners"),
+        }[self.value]
+
+    @property
+    def partner_label(self):
+        return {
+            "public": _("Public partner"),
+            "private": _("Private partner"),
+            "community": _("Community partner"),
+        }[self.value]
+
 
 class Kind(models.TextChoices):
     # Public partners represent the public interest.
@@ -129,6 +146,10 @@ class Partner(models.Model):
 
     def natural_key(self):
         return (self.slug,)
+
+    @property
+    def sector_choice(self):
+        return Sector(self.sector)
 
     def folded_names(self):
         """Both names without case or accents, so that “sulamerica” finds SulAmérica."""
