@@ -193,3 +193,15 @@ def test_citations_download_as_bibtex_and_ris(client, casebook):
 def test_citations_of_a_draft_are_not_found(client, casebook):
     Initiative.objects.filter(slug="ruta-n").update(status="draft")
     assert client.get("/en/initiatives/ruta-n/cite.bib").status_code == 404
+
+
+def test_cases_are_added_to_a_comparison_from_the_list_and_the_page(client, casebook):
+    listing = client.get("/en/initiatives/").content.decode()
+    assert '<form id="compare-form"' in listing and 'action="/en/compare/"' in listing
+    assert 'name="i" value="ruta-n" id="compare-ruta-n" form="compare-form"' in listing
+    page = client.get("/en/initiatives/ruta-n/").content.decode()
+    assert 'href="/en/compare/?i=ruta-n"' in page
+    started = client.get("/en/compare/", {"i": "ruta-n"})
+    html = started.content.decode()
+    assert '<input type="hidden" name="i" value="ruta-n">' in html
+    assert 'value="memphis-fast-forward"' in html

@@ -1,0 +1,84 @@
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.core.management import CommandError, call_command
+
+pytestmark = pytest.mark.django_db
+
+FIXTURES = Path(settings.BASE_DIR) / "fixtures"
+
+
+def counts():
+    return {
+        model._meta.label: model.objects.count()
+        for app in ("casebook", "partners")
+        for model in apps.get_app_config(app).get_models()
+    }
+
+
+def test_it_loads_the_whole_case_book(casebook):
+    loaded = counts()
+    assert loaded["casebook.Initiative"] == 9
+    assert loaded["casebook.Theme"] == 5
+    assert loaded["partners.Partner"] >= 20
+    assert loaded["casebook.Figure"] >= 15
+
+
+def test_loading_twice_changes_nothing(casebook, capsys):
+    before = counts()
+    call_command("load_casebook")
+    assert counts() == before
+    assert "0 created, 0 updated" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("broken", "message"),
+    [
+        ('[{"model": "casebook.city", "fields": {"slug": "x"', "not a readable JSON fixture"),
+        ('{"model": "casebook.city"}', "a JSON list of records"),
+        (
+            '[{"model": "partners.partner", "fields": {"slug": "bad-kind", "name_es": "Mal",'
+            ' "sector": "public", "kind": "sports-team"}}]',
+            "record 1 (partners.partner bad-kind): kind:",
+        ),
+        (
+            '[{"model": "casebook.partnership", "fields": {"initiative": ["ruta-n"],'
+            ' "partner": ["nobody"], "role": "lead"}}]',
+            "record 1 (casebook.partnership): Error deserializing object: Partnership has no"
+            " partner",
+        ),
+        ('[{"model": "casebook.nothing", "fields": {}}]', "record 1 (casebook.nothing)"),
+    ],
+)
+def test_a_broken_fixture_names_the_file_and_record_and_changes_nothing(
+    tmp_path, db, broken, message
+):
+    for path in FIXTURES.glob("*.json"):
+        shutil.copy(path, tmp_path / path.name)
+    (tmp_path / "99_broken.json").write_text(broken, encoding="utf-8")
+    before = counts()
+    with pytest.raises(CommandError) as error:
+        call_command("load_casebook", directory=str(tmp_path))
+    assert "99_broken.json" in str(error.value)
+    assert message in str(error.value)
+    assert counts() == before
+
+
+def test_a_changed_fixture_updates_only_what_changed(casebook, tmp_path):
+    for path in FIXTURES.glob("*.json"):
+        shutil.copy(path, tmp_path / path.name)
+    initiatives = tmp_path / "05_initiatives.json"
+    records = json.loads(initiatives.read_text(encoding="utf-8"))
+    for record in records:
+        if record["fields"]["slug"] == "ruta-n":
+            record["fields"]["title_en"] = "Ruta N (Medellín)"
+    initiatives.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    Initiative = apps.get_model("casebook", "Initiative")
+    untouched = Initiative.objects.get(slug="gcerf").updated_at
+    call_command("load_casebook", directory=str(tmp_path))
+    assert Initiative.objects.get(slug="ruta-n").title_en == "Ruta N (Medellín)"
+    assert Initiative.objects.get(slug="gcerf").updated_at == untouched
