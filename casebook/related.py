@@ -41,9 +41,7 @@ def related_initiatives(initiative, limit=5):
     totals = {}
     for dimension, rows in shared_links(initiative).items():
         scores = (
-            rows.order_by()
-            .values_list("initiative_id")
-            .annotate(shared=Count("initiative_id"))
+            rows.order_by().values_list("initiative_id").annotate(shared=Count("initiative_id"))
         )
         for initiative_id, shared in scores:
             totals[initiative_id] = totals.get(initiative_id, 0) + shared * WEIGHTS[dimension]
