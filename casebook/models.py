@@ -470,7 +470,9 @@ class Unit(models.TextChoices):
 CURRENCY_SYMBOLS = {Unit.EUR: "€", Unit.USD: "US$", Unit.GBP: "£"}
 
 
-class FigureManager(models.Manager):
+class KeyedByInitiativeManager(models.Manager):
+    """Figures and sources are found by their initiative's slug and their own key."""
+
     def get_by_natural_key(self, initiative_slug, key):
         return self.get(initiative__slug=initiative_slug, key=key)
 
@@ -510,7 +512,7 @@ class Figure(models.Model):
     note = models.TextField(_("note"), blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
-    objects = FigureManager()
+    objects = KeyedByInitiativeManager()
 
     class Meta:
         ordering = ["initiative", "order", "pk"]
@@ -597,11 +599,6 @@ class Figure(models.Model):
         return str(self.period_start or self.period_end or "")
 
 
-class SourceManager(models.Manager):
-    def get_by_natural_key(self, initiative_slug, key):
-        return self.get(initiative__slug=initiative_slug, key=key)
-
-
 class Source(models.Model):
     """Where a case's facts come from."""
 
@@ -619,7 +616,7 @@ class Source(models.Model):
     locator = models.CharField(_("section or page"), max_length=200, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
-    objects = SourceManager()
+    objects = KeyedByInitiativeManager()
 
     class Meta:
         ordering = ["initiative", "order", "pk"]

@@ -1,6 +1,16 @@
 from django.conf import settings
-from django.urls import translate_url
+from django.urls import reverse, translate_url
 from django.utils.translation import get_language, get_language_info
+from django.utils.translation import gettext_lazy as _
+
+MAIN_NAVIGATION = [
+    ("casebook:list", _("Initiatives")),
+    ("casebook:themes", _("Themes")),
+    ("partners:list", _("Partners")),
+    ("casebook:cities", _("Cities")),
+    ("casebook:guide", _("Planning guide")),
+    ("casebook:network", _("The network")),
+]
 
 
 def site(request):
@@ -15,7 +25,12 @@ def site(request):
         }
         for code, _name in settings.LANGUAGES
     ]
+    navigation = []
+    for name, label in MAIN_NAVIGATION:
+        url = reverse(name)
+        navigation.append({"url": url, "label": label, "current": request.path == url})
     return {
+        "main_navigation": navigation,
         "language_alternates": alternates,
         "other_languages": [item for item in alternates if item["code"] != current],
     }
