@@ -577,19 +577,25 @@ class Figure(models.Model):
 
     @property
     def display_value(self):
-        """The figure as a reader says it: “−40 %”, “more than 7,000 people”, “US$10,000–50,000”."""
-        sign = {Direction.DECREASE: "−", Direction.INCREASE: "+"}.get(self.direction, "")
+        """The figure as a reader says it: “−40 %”, “more than 7,000 people”, “US$10,000–50,000”,
+        “a fall of more than 90 %”."""
         number = self._number(self.value)
         if self.value_max is not None:
             number = f"{number}–{self._number(self.value_max)}"
         if self.unit == Unit.PERCENT:
-            text = f"{sign}{number} %"
+            text = f"{number} %"
         elif self.unit in CURRENCY_SYMBOLS:
-            text = f"{sign}{CURRENCY_SYMBOLS[self.unit]}{number}"
+            text = f"{CURRENCY_SYMBOLS[self.unit]}{number}"
         else:
-            text = f"{sign}{number} {self.get_unit_display()}"
-        if self.qualifier != Qualifier.EXACT:
-            text = f"{self.get_qualifier_display()} {text}"
+            text = f"{number} {self.get_unit_display()}"
+        if self.qualifier == Qualifier.EXACT:
+            sign = {Direction.DECREASE: "−", Direction.INCREASE: "+"}.get(self.direction, "")
+            return f"{sign}{text}"
+        text = f"{self.get_qualifier_display()} {text}"
+        if self.direction == Direction.DECREASE:
+            return _("a fall of %(value)s") % {"value": text}
+        if self.direction == Direction.INCREASE:
+            return _("a rise of %(value)s") % {"value": text}
         return text
 
     @property
