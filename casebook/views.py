@@ -69,10 +69,9 @@ def initiative_list(request):
     filterset = InitiativeFilter(
         request.GET, queryset=visible_initiatives(request), vocabulary=vocabulary
     )
-    page, page_problems = paginate(
-        request, filterset.qs.for_listing(), settings.INITIATIVES_PER_PAGE
-    )
     query = filterset.search_text
+    listing = search.with_snippets(filterset.qs.for_listing(), query)
+    page, page_problems = paginate(request, listing, settings.INITIATIVES_PER_PAGE)
     initiatives = list(page.object_list)
     if query:
         for initiative in initiatives:

@@ -155,3 +155,9 @@ def test_it_keeps_the_search_in_step_when_a_partner_is_renamed(cases):
     partner.save()
     assert found("ejemplar") == {"squares"}
     assert found("sulamerica") == set()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="ts_headline is PostgreSQL's")
+def test_it_marks_word_forms_in_the_snippet_on_postgresql(cases, client):
+    html = client.get("/es/initiatives/", {"q": "joven"}).content.decode()
+    assert "<mark>jóvenes</mark>" in html
