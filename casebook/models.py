@@ -337,8 +337,13 @@ class Initiative(models.Model):
                 }
             )
 
-    def build_search_document(self):
-        """Every text search reads, in both languages: one string per initiative."""
+    def build_search_document(self, partners=None):
+        """Every text search reads, in both languages: one string per initiative.
+
+        ``partners`` may be given when they are known but not yet saved as partnerships.
+        """
+        if partners is None:
+            partners = [partnership.partner for partnership in self.partnerships.all()]
         parts = []
         for language in ("es", "en"):
             for field in ("title", "summary", "description", "lessons_learned", "place"):
@@ -347,8 +352,8 @@ class Initiative(models.Model):
                 parts.append(str(self.country.name))
             if self.city_id:
                 parts.append(getattr(self.city, f"name_{language}", "") or "")
-            for partnership in self.partnerships.all():
-                parts.append(getattr(partnership.partner, f"name_{language}", "") or "")
+            for partner in partners:
+                parts.append(getattr(partner, f"name_{language}", "") or "")
         seen, unique_parts = set(), []
         for part in parts:
             if part and part not in seen:
