@@ -12,6 +12,7 @@ from modeltranslation.admin import (
 )
 
 from partners.models import Sector
+from ppci import pagecache
 
 from .models import (
     City,
@@ -181,6 +182,7 @@ class InitiativeAdmin(TranslationAdmin):
         Initiative.objects.filter(pk__in=[initiative.pk for initiative in changing]).update(
             status=status, published_at=published_at, updated_at=timezone.now()
         )
+        pagecache.invalidate_now_and_at_commit()
         for initiative in changing:
             self.log_change(request, initiative, str(message))
         return len(changing)

@@ -9,7 +9,11 @@ class CasebookConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
+        from ppci import pagecache
+
         from . import signals  # noqa: F401
+
+        pagecache.connect_signals()
 
         post_migrate.connect(restore_sqlite_search_index, sender=self)
 

@@ -4,7 +4,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from partners.models import KINDS_BY_SECTOR, Kind, Sector
 
@@ -128,7 +128,7 @@ def partnerships_by_sector(initiative):
     return groups
 
 
-def initiative_detail(request, slug, correction_form=None):
+def initiative_detail(request, slug):
     initiative = get_object_or_404(visible_initiatives(request).for_detail(), slug=slug)
     url = request.build_absolute_uri(initiative.get_absolute_url())
     context = {
@@ -137,7 +137,6 @@ def initiative_detail(request, slug, correction_form=None):
         "figures": list(initiative.figures.all()),
         "related": related_initiatives(initiative),
         "citation": citation.citation(initiative, url),
-        "correction_form": correction_form or CorrectionForm(),
     }
     return render(request, "casebook/initiative_detail.html", context)
 
@@ -278,28 +277,36 @@ def robots_txt(request):
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def suggest_correction(request, slug):
+    """The correction form on a page of its own, so that the case's page carries no token."""
     initiative = get_object_or_404(Initiative.objects.published(), slug=slug)
-    if over_limit(request):
-        return render(
-            request,
-            "casebook/correction_limited.html",
-            {"initiative": initiative},
-            status=429,
-        )
-    form = CorrectionForm(request.POST)
-    if not form.is_valid():
-        response = initiative_detail(request, slug, correction_form=form)
-        response.status_code = 400
-        return response
-    if not form.is_spam():
-        correction = form.save(commit=False)
-        correction.initiative = initiative
-        correction.language = get_language()
-        correction.client_key = client_key(request)
-        correction.save()
-    return redirect("casebook:correction-thanks", slug=initiative.slug)
+    form = CorrectionForm()
+    status = 200
+    if request.method == "POST":
+        if over_limit(request):
+            return render(
+                request,
+                "casebook/correction_limited.html",
+                {"initiative": initiative},
+                status=429,
+            )
+        form = CorrectionForm(request.POST)
+        if form.is_valid():
+            if not form.is_spam():
+                correction = form.save(commit=False)
+                correction.initiative = initiative
+                correction.language = get_language()
+                correction.client_key = client_key(request)
+                correction.save()
+            return redirect("casebook:correction-thanks", slug=initiative.slug)
+        status = 400
+    return render(
+        request,
+        "casebook/correction_form.html",
+        {"initiative": initiative, "form": form},
+        status=status,
+    )
 
 
 def correction_thanks(request, slug):

@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so that every middleware above also handles the pages it serves from the cache.
+    "ppci.pagecache.PageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "ppci.urls"
@@ -165,6 +167,29 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Caches: local memory in one process by default; Redis (Django's own backend) when
+# REDIS_URL is set, which production needs as soon as more than one process serves pages,
+# so that they share the page cache's generation and the correction form's rate limit.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "ppci"),
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
+# Public pages are kept this many seconds at most (0 turns the page cache off); a change to
+# anything they show replaces them at once, whatever this says.
+PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 3600)
 
 # Listing pages.
 INITIATIVES_PER_PAGE = envint("INITIATIVES_PER_PAGE", 12)

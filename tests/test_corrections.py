@@ -26,7 +26,7 @@ def initiative():
 def csrf_client():
     """A client that, like a browser, must send the token it was given."""
     client = Client(enforce_csrf_checks=True)
-    page = client.get("/en/initiatives/case/")
+    page = client.get(URL)
     token = page.context["csrf_token"]
     return client, str(token)
 
@@ -96,8 +96,21 @@ def test_it_takes_no_suggestion_for_a_draft(client):
     assert client.post(URL, {"what_is_wrong": "x"}).status_code == 404
 
 
-def test_it_answers_405_to_a_get(initiative, client):
-    assert client.get(URL).status_code == 405
+def test_it_shows_the_form_on_its_own_page_linked_from_the_case(initiative, client):
+    case = client.get("/en/initiatives/case/").content.decode()
+    assert f'href="{URL}"' in case
+    assert "csrfmiddlewaretoken" not in case
+    page = client.get(URL)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "About “The case”." in text
+    assert 'name="what_is_wrong"' in text
+    assert "csrfmiddlewaretoken" in text
+
+
+def test_it_answers_405_to_other_methods(initiative, client):
+    assert client.put(URL).status_code == 405
+    assert client.delete(URL).status_code == 405
 
 
 def test_staff_see_suggestions_in_the_admin(initiative, admin_client):

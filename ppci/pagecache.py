@@ -1,0 +1,109 @@
+"""A cache of whole public pages that is never stale.
+
+Each page is kept under its scheme, host, language and full path with the query string,
+plus a *generation*: a number that moves on whenever anything a public page shows is saved
+or deleted (any model of ``casebook`` or ``partners`` but the private ones), once at the
+change and once more when its transaction commits. A changed page is therefore never read
+back; old entries simply expire. Logged-in users always get a fresh page and never fill the
+cache, and pages that carry a CSRF token or set a cookie are not kept.
+
+The cache is Django's ``default`` cache: local memory in one process, Redis (``REDIS_URL``)
+when several processes serve the site and must see the same generation.
+"""
+
+import hashlib
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.urls import reverse
+from django.utils.translation import get_language
+
+GENERATION_KEY = "pages:generation"
+PUBLIC_APPS = {"casebook", "partners"}
+PRIVATE_MODELS = {"casebook.correction"}
+
+
+def generation():
+    value = cache.get(GENERATION_KEY)
+    if value is None:
+        # A new start never meets pages kept under an earlier generation.
+        cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
+        value = cache.get(GENERATION_KEY)
+    return value
+
+
+def invalidate():
+    """Every page kept so far is out of date."""
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:
+        cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
+
+
+def shows_publicly(model):
+    return model._meta.app_label in PUBLIC_APPS and model._meta.label_lower not in PRIVATE_MODELS
+
+
+def invalidate_now_and_at_commit(using=None):
+    """For a change made inside a transaction: out of date now, and again at commit, since a
+    request that read the old rows in between may have kept them under the new generation."""
+    invalidate()
+    transaction.on_commit(invalidate, using=using)
+
+
+def content_changed(sender, using=None, **kwargs):
+    if shows_publicly(sender):
+        invalidate_now_and_at_commit(using)
+
+
+def connect_signals():
+    for signal in (post_save, post_delete, m2m_changed):
+        signal.connect(content_changed, dispatch_uid=f"pagecache-{id(signal)}")
+
+
+def page_key(request):
+    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    digest = hashlib.sha256(address.encode()).hexdigest()
+    return f"pages:{generation()}:{get_language()}:{digest}"
+
+
+class PageCacheMiddleware:
+    """Serve and keep public GET pages. Placed last, so every other middleware still runs."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not self.applies_to(request):
+            return self.get_response(request)
+        key = page_key(request)
+        response = cache.get(key)
+        if response is not None:
+            return response
+        response = self.get_response(request)
+        if request.method == "GET" and self.can_keep(request, response):
+            cache.set(key, response, timeout=settings.PAGE_CACHE_SECONDS)
+        return response
+
+    @staticmethod
+    def applies_to(request):
+        if settings.PAGE_CACHE_SECONDS <= 0 or request.method not in ("GET", "HEAD"):
+            return False
+        if request.path.startswith(reverse("admin:index")):
+            return False
+        # Only a request with a session can be a logged-in one; the others skip the lookup.
+        has_session = settings.SESSION_COOKIE_NAME in request.COOKIES
+        return not (has_session and request.user.is_authenticated)
+
+    @staticmethod
+    def can_keep(request, response):
+        return (
+            response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+            and "private" not in response.get("Cache-Control", "")
+        )
