@@ -15,15 +15,14 @@ class CasebookConfig(AppConfig):
 
         pagecache.connect_signals()
 
-        post_migrate.connect(restore_sqlite_search_index, sender=self)
+        post_migrate.connect(restore_search_index, sender=self)
 
 
-def restore_sqlite_search_index(using, **kwargs):
-    """SQLite drops triggers when it rebuilds a table; put the search index back."""
+def restore_search_index(using, **kwargs):
+    """Make the search index whole after every migration: SQLite drops triggers when it
+    rebuilds a table, and a database migrated before a change to the index gets it here."""
     from django.db import connections
 
     from .search_index import ensure_search_index
 
-    connection = connections[using]
-    if connection.vendor == "sqlite":
-        ensure_search_index(connection)
+    ensure_search_index(connections[using])

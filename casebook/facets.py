@@ -8,6 +8,10 @@ from django.utils.text import capfirst
 
 from .paging import query_without
 
+# A facet with more options than this (cities, countries at network scale) shows the most
+# common ones, and any chosen; the others stay reachable through search and the address.
+MAX_OPTIONS = 20
+
 
 def country_options(filterset, counts):
     """Only the countries that give results (or were chosen), by name."""
@@ -44,11 +48,19 @@ def build_facets(filterset, request, labels, always_shown=(), repeatable=None, t
                         "url": query_without(request.GET, name, value),
                     }
                 )
+        hidden = 0
+        if len(options) > MAX_OPTIONS and name not in always_shown:
+            by_count = sorted(options, key=lambda option: (-option["count"], str(option["label"])))
+            kept = {id(option) for option in by_count[:MAX_OPTIONS]}
+            shown = [option for option in options if id(option) in kept or option["selected"]]
+            hidden = len(options) - len(shown)
+            options = shown
         facets.append(
             {
                 "name": name,
                 "label": label_of_facet,
                 "options": options,
+                "hidden": hidden,
                 "multiple": repeatable is None or name in repeatable,
                 "open": bool(selected) or name in always_shown,
                 "has_selection": bool(selected),

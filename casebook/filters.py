@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from partners.models import Kind, Sector
+from ppci import pagecache
 
 from . import search
 from .models import City, Funding, Initiative, Issue, Partnership, Programming, Scale, Theme
@@ -33,11 +34,15 @@ class Vocabulary:
 
     @classmethod
     def load(cls):
-        return cls(
-            themes=list(Theme.objects.order_by("order")),
-            fundings=list(Funding.objects.all()),
-            issues=list(Issue.objects.all()),
-            cities=list(City.objects.all()),
+        """Read from the database once per change of content, not once per request."""
+        return pagecache.remember(
+            "vocabulary",
+            lambda: cls(
+                themes=list(Theme.objects.order_by("order")),
+                fundings=list(Funding.objects.all()),
+                issues=list(Issue.objects.all()),
+                cities=list(City.objects.only("slug", "name", "name_es", "name_en", "country")),
+            ),
         )
 
 

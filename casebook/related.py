@@ -1,6 +1,8 @@
 """Initiatives most like a given one, by what they share, with the reason in words."""
 
-from django.db.models import Count
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import IntegerField, Q, Value
 from django.utils.translation import gettext as _
 
 from .models import Initiative, Partnership
@@ -11,41 +13,93 @@ IssueLink = Initiative.issues.through
 FundingLink = Initiative.fundings.through
 
 
-def shared_links(initiative):
-    """For each dimension: the rows of other published initiatives sharing a value with it."""
-    published = Initiative.objects.published().exclude(pk=initiative.pk).values("pk")
-    kinds = {p.partner.kind for p in initiative.partnerships.all()}
-    return {
-        "theme": ThemeLink.objects.filter(
-            theme_id__in=[t.pk for t in initiative.themes.all()], initiative_id__in=published
-        ).values_list("initiative_id", "theme_id"),
-        "kind": Partnership.objects.filter(
-            partner__kind__in=kinds, initiative_id__in=published
-        ).values_list("initiative_id", "partner__kind"),
-        "issue": IssueLink.objects.filter(
-            issue_id__in=[i.pk for i in initiative.issues.all()], initiative_id__in=published
-        ).values_list("initiative_id", "issue_id"),
-        "funding": FundingLink.objects.filter(
-            funding_id__in=[f.pk for f in initiative.fundings.all()], initiative_id__in=published
-        ).values_list("initiative_id", "funding_id"),
+# Candidates are the most recent published initiatives that share a theme, an issue or a
+# way of funding, at most this many: the work stays the same whatever the size of the case
+# book. (Partner kinds still score, but nearly every initiative shares one.)
+POOL_SIZE = 300
+
+
+def candidate_pool(initiative):
+    links = {
+        ThemeLink: ("theme_id", [t.pk for t in initiative.themes.all()]),
+        IssueLink: ("issue_id", [i.pk for i in initiative.issues.all()]),
+        FundingLink: ("funding_id", [f.pk for f in initiative.fundings.all()]),
     }
+    shares = Q(pk__in=[])
+    for link, (column, values) in links.items():
+        if values:
+            linked = link.objects.filter(**{f"{column}__in": values}).values("initiative_id")
+            shares |= Q(pk__in=linked)
+    return (
+        Initiative.objects.published()
+        .exclude(pk=initiative.pk)
+        .filter(shares)
+        .order_by("-pk")
+        .values("pk")[:POOL_SIZE]
+    )
+
+
+def shared_links(initiative):
+    """For each dimension: the rows of any initiative sharing a value with this one."""
+    kinds = sorted({p.partner.kind for p in initiative.partnerships.all()})
+    return {
+        "theme": ThemeLink.objects.filter(theme_id__in=[t.pk for t in initiative.themes.all()]),
+        "kind": Partnership.objects.filter(partner__kind__in=kinds),
+        "issue": IssueLink.objects.filter(issue_id__in=[i.pk for i in initiative.issues.all()]),
+        "funding": FundingLink.objects.filter(
+            funding_id__in=[f.pk for f in initiative.fundings.all()]
+        ),
+    }
+
+
+def best_scores(initiative, limit):
+    """The ``limit`` best-scoring candidates' keys, scored in one query by the database.
+
+    Every shared value is a row weighted by its dimension; the database sums the rows of each
+    candidate in the pool and returns only the winners.
+    """
+    try:
+        pool_sql, params = candidate_pool(initiative).query.sql_with_params()
+    except EmptyResultSet:  # neither a theme nor an issue: nothing to compare with
+        return []
+    params = list(params)
+    parts = []
+    for dimension, rows in shared_links(initiative).items():
+        try:
+            sql, part_params = (
+                rows.order_by()
+                .annotate(weight=Value(WEIGHTS[dimension], output_field=IntegerField()))
+                .values_list("initiative_id", "weight")
+                .query.sql_with_params()
+            )
+        except EmptyResultSet:  # nothing of this dimension to share
+            continue
+        parts.append(
+            f"SELECT initiative_id, weight FROM ({sql}) AS {dimension}_rows "
+            "WHERE initiative_id IN (SELECT id FROM pool)"
+        )
+        params.extend(part_params)
+    sql = (
+        f"WITH pool (id) AS ({pool_sql}) "
+        "SELECT shared.initiative_id, SUM(shared.weight) AS score FROM ("
+        + " UNION ALL ".join(parts)
+        + ") AS shared GROUP BY shared.initiative_id "
+        "ORDER BY score DESC, shared.initiative_id LIMIT %s"
+    )
+    with connections[Initiative.objects.db].cursor() as cursor:
+        cursor.execute(sql, [*params, limit])
+        return [initiative_id for initiative_id, _score in cursor.fetchall()]
 
 
 def related_initiatives(initiative, limit=5):
     """Up to ``limit`` published initiatives, most similar first, each with ``reasons``.
 
-    A fixed number of queries whatever the number of candidates: one grouped count per
-    dimension scores every candidate in the database, one fetches the winners (with their
-    links prefetched); the reasons come from what both sides already have in memory.
+    A fixed number of queries and a bounded amount of work whatever the number of
+    initiatives: one query scores the candidate pool in the database, one fetches the
+    winners (with their links prefetched); the reasons come from what both sides already
+    have in memory.
     """
-    totals = {}
-    for dimension, rows in shared_links(initiative).items():
-        scores = (
-            rows.order_by().values_list("initiative_id").annotate(shared=Count("initiative_id"))
-        )
-        for initiative_id, shared in scores:
-            totals[initiative_id] = totals.get(initiative_id, 0) + shared * WEIGHTS[dimension]
-    best = sorted(totals, key=lambda pk: (-totals[pk], pk))[:limit]
+    best = best_scores(initiative, limit)
     if not best:
         return []
     candidates = Initiative.objects.published().filter(pk__in=best).for_export()

@@ -28,7 +28,7 @@ from django.utils.translation import get_language
 
 from ppci.text import fold
 
-from .search_index import POSTGRESQL_VECTOR, SQLITE_TABLE
+from .search_index import SQLITE_TABLE
 
 MARK_START, MARK_END = "\ue000", "\ue001"
 MAX_TERMS = 32
@@ -97,7 +97,11 @@ def _fts5_expression(text):
 
 
 class DocumentVector(Func):
-    """The same expression the GIN index is built on, so PostgreSQL uses the index."""
+    """The stored ``search_vector`` column (see search_index), which the GIN index is on.
+
+    It is not a model field, so it is reached through ``search_document``'s column, under
+    whatever alias the query gives the table.
+    """
 
     output_field = SearchVectorField()
 
@@ -106,7 +110,7 @@ class DocumentVector(Func):
 
     def as_sql(self, compiler, connection, **extra):
         column, params = compiler.compile(self.source_expressions[0])
-        return POSTGRESQL_VECTOR.format(column=column), params * 2
+        return column.replace('"search_document"', '"search_vector"'), params
 
 
 def _postgresql_query(text):

@@ -64,6 +64,17 @@ def connect_signals():
         signal.connect(content_changed, dispatch_uid=f"pagecache-{id(signal)}")
 
 
+def remember(name, build):
+    """``build()``, computed once per generation: for data every page reads and that changes
+    only when the content does, such as the filter vocabularies."""
+    key = f"data:{generation()}:{name}"
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, timeout=max(settings.PAGE_CACHE_SECONDS, 300))
+    return value
+
+
 def page_key(request):
     address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
     digest = hashlib.sha256(address.encode()).hexdigest()

@@ -113,12 +113,12 @@ def test_the_initiative_page_takes_the_same_queries_with_one_or_three_related(
     club = make_partner(kind="sports-team")
     make_initiative(slug="case", themes=[theme], partners=[club], figures=2)
     make_initiative(themes=[theme], partners=[club])
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(13):
         response = client.get("/en/initiatives/case/")
     assert len(response.context["related"]) == 1
     make_initiative(themes=[theme], partners=[club], figures=3)
     make_initiative(themes=[theme], partners=[make_partner(kind="sports-team")])
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(13):
         response = client.get("/en/initiatives/case/")
     assert len(response.context["related"]) == 3
     assert response.context["related"][0].reasons[0] == "also works with a sports team"
