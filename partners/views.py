@@ -1,10 +1,11 @@
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, render
 
 from casebook.facets import build_facets
+from casebook.filters import title_in_language
 from casebook.limits import refuse_oversized_query
-from casebook.models import Partnership
+from casebook.models import Initiative, Partnership
 from casebook.paging import paginate, query_without
 
 from .filters import PartnerFilter
@@ -57,23 +58,31 @@ def partner_list(request):
     return render(request, "partners/partner_list.html", context)
 
 
+@refuse_oversized_query
 def partner_detail(request, slug):
+    """A partner and its published initiatives, a page at a time, each with its roles."""
     partner = get_object_or_404(public_partners(), slug=slug)
-    partnerships = (
-        Partnership.objects.published()
-        .filter(partner=partner)
-        .select_related("initiative__city")
-        .prefetch_related(Prefetch("initiative__themes"))
-        .order_by("initiative__title_es", "order")
+    initiatives = (
+        Initiative.objects.published()
+        .filter(pk__in=Partnership.objects.filter(partner=partner).values("initiative_id"))
+        .for_listing()
+        .order_by(title_in_language(), "slug")
     )
-    initiatives = {}
-    for partnership in partnerships:
-        entry = initiatives.setdefault(
-            partnership.initiative_id, {"initiative": partnership.initiative, "roles": []}
-        )
-        entry["roles"].append(partnership)
-    return render(
-        request,
-        "partners/partner_detail.html",
-        {"partner": partner, "initiatives": list(initiatives.values())},
-    )
+    page, problems = paginate(request, initiatives, settings.INITIATIVES_PER_PAGE * 2)
+    roles = {}
+    for partnership in Partnership.objects.filter(
+        partner=partner, initiative__in=[initiative.pk for initiative in page.object_list]
+    ).order_by("order", "pk"):
+        roles.setdefault(partnership.initiative_id, []).append(partnership)
+    entries = [
+        {"initiative": initiative, "roles": roles.get(initiative.pk, [])}
+        for initiative in page.object_list
+    ]
+    context = {
+        "partner": partner,
+        "initiatives": entries,
+        "page": page,
+        "problems": problems,
+        "query_string": query_without(request.GET, "page"),
+    }
+    return render(request, "partners/partner_detail.html", context)
