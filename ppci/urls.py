@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
@@ -5,6 +6,7 @@ from django.urls import include, path
 
 from casebook.sitemaps import SITEMAPS
 from casebook.views import robots_txt
+from ppci.views import benchmark_ceiling
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -12,7 +14,11 @@ urlpatterns = [
     path("robots.txt", robots_txt, name="robots"),
 ]
 
-urlpatterns += i18n_patterns(
+localized = [
     path("", include("casebook.urls")),
     path("partners/", include("partners.urls")),
-)
+]
+if settings.BENCHMARK_CEILING_VIEW:
+    localized.append(path("bench/ceiling/", benchmark_ceiling, name="bench-ceiling"))
+
+urlpatterns += i18n_patterns(*localized)
