@@ -27,10 +27,8 @@ def test_it_keeps_the_filters_when_switching_language(page, live_casebook):
     expect(page.locator("#f-theme-messaging")).to_be_checked()
 
 
-def test_it_filters_with_the_form_with_javascript_off(chromium, live_casebook):
-    context = chromium.new_context(java_script_enabled=False)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
+def test_it_filters_with_the_form_with_javascript_off(no_js_page, live_casebook):
+    page = no_js_page
     page.goto(f"{live_casebook.url}/en/initiatives/")
     page.locator("#f-theme-messaging").check()
     page.locator("#f-sector-private").check()
@@ -46,4 +44,3 @@ def test_it_filters_with_the_form_with_javascript_off(chromium, live_casebook):
     # the community count no longer requires a private partner too
     community_after = page.locator("label[for=f-sector-community] .count").inner_text()
     assert int(community_after.strip("()")) >= int(community_before.strip("()"))
-    context.close()
