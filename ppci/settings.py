@@ -69,6 +69,13 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+# Compress pages (whitenoise already serves static files pre-compressed). Django's GZip
+# middleware pads each response with random bytes against BREACH-style attacks.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,
+    "django.middleware.gzip.GZipMiddleware",
+)
+
 ROOT_URLCONF = "ppci.urls"
 WSGI_APPLICATION = "ppci.wsgi.application"
 
