@@ -28,6 +28,8 @@ def test_it_has_no_wcag_21_aa_violation_on_any_page_type(page, axe_source, live_
             response = page.goto(f"{live_casebook.url}/{language}{path}")
             expected = 404 if "404" in page_type else 200
             assert response.status == expected, f"{page_type}: {response.status}"
+            if "messages" in page_type:  # the messages themselves are checked too
+                expect(page.get_by_role("status")).to_contain_text("no-such-theme")
             violations = axe_violations(page, axe_source)
             counts[(page_type, width_name)] = len(violations)
             if violations:
