@@ -71,6 +71,13 @@ MIDDLEWARE = [
     "ppci.pagecache.PageCacheMiddleware",
 ]
 
+# Compress pages (whitenoise already serves static files pre-compressed). Django's GZip
+# middleware pads each response with random bytes against BREACH-style attacks.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,
+    "django.middleware.gzip.GZipMiddleware",
+)
+
 ROOT_URLCONF = "ppci.urls"
 WSGI_APPLICATION = "ppci.wsgi.application"
 

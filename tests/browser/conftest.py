@@ -4,12 +4,16 @@ Outside CI a missing browser skips these tests; in CI (CI=true) it fails them.
 """
 
 import os
+import re
 from pathlib import Path
 
 import pytest
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+HERE = Path(__file__).resolve().parent
+ARTIFACTS = HERE.parent / "artifacts"
+# axe-core from the npm registry: `npm ci --prefix tests/browser` (the README's test command).
+AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -32,13 +36,21 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
+def in_ci():
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def missing(message):
+    """A missing tool fails the test in CI and skips it elsewhere."""
+    if in_ci():
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 @pytest.fixture(scope="session")
 def chromium():
     if not CHROMIUM.exists():
-        message = f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
     playwright_api = pytest.importorskip("playwright.sync_api")
     with playwright_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -49,16 +61,50 @@ def chromium():
 
 
 @pytest.fixture
-def page(chromium, request):
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="es-ES")
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    yield page
+def new_page(chromium, request):
+    """Opens pages in fresh browser contexts; a failed test leaves a screenshot of each."""
+    contexts = []
+
+    def open_page(**options):
+        options.setdefault("viewport", {"width": 1280, "height": 900})
+        options.setdefault("locale", "es-ES")
+        context = chromium.new_context(**options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-    context.close()
+        name = re.sub(r"[^\w.-]+", "-", request.node.name)
+        for number, context in enumerate(contexts, 1):
+            for page_number, opened in enumerate(context.pages, 1):
+                path = ARTIFACTS / f"{name}-{number}-{page_number}.png"
+                try:
+                    opened.screenshot(path=str(path), full_page=True)
+                except Exception as error:  # a crashed page must not hide the test's failure
+                    print(f"No screenshot of {opened.url}: {error}")
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
+
+
+@pytest.fixture
+def no_js_page(new_page):
+    """A page with JavaScript turned off, for what must work without it."""
+    return new_page(java_script_enabled=False)
+
+
+@pytest.fixture(scope="session")
+def axe_source():
+    if not AXE.exists():
+        missing(f"axe-core is not installed at {AXE} (npm ci --prefix tests/browser)")
+    return AXE.read_text(encoding="utf-8")
 
 
 @pytest.hookimpl(hookwrapper=True)
