@@ -94,3 +94,25 @@ def test_a_partner_with_many_initiatives_lists_them_a_page_at_a_time(casebook, c
         page = client.get("/en/partners/demo-partner-1/", {"page": number})
         seen |= {entry["initiative"].slug for entry in page.context["initiatives"]}
     assert len(seen) == published
+
+
+def test_a_long_facet_shows_its_most_common_options_and_any_chosen(client):
+    from tests.factories import make_city, make_initiative
+
+    cities = [make_city(slug=f"city-{n:02d}", name_en=f"City {n:02d}") for n in range(25)]
+    for number, city in enumerate(cities):
+        for _ in range(1 if number else 3):
+            make_initiative(city=city, country=city.country)
+    response = client.get("/en/initiatives/")
+    city_facet = next(f for f in response.context["facets"] if f["name"] == "city")
+    shown = [option["value"] for option in city_facet["options"]]
+    assert len(shown) == 20
+    assert "city-00" in shown  # the most common
+    assert city_facet["hidden"] == 5
+    assert "5 more with fewer initiatives can be found by searching" in response.content.decode()
+
+    response = client.get("/en/initiatives/", {"city": "city-24"})
+    city_facet = next(f for f in response.context["facets"] if f["name"] == "city")
+    shown = [option["value"] for option in city_facet["options"]]
+    assert "city-24" in shown and len(shown) == 21
+    assert [i.city.slug for i in response.context["initiatives"]] == ["city-24"]

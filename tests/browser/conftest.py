@@ -121,3 +121,10 @@ def live_casebook(transactional_db, live_server):
 
     call_command("load_casebook", verbosity=0)
     return live_server
+
+
+@pytest.fixture(autouse=True)
+def _page_cache_on(settings):
+    """In the browser, pages come through the page cache as they do in production: a journey
+    that publishes and then searches proves the cache never serves a stale page."""
+    settings.PAGE_CACHE_SECONDS = 3600

@@ -30,6 +30,7 @@ PAGE_TYPES = {
     "guide": "/guide/",
     "network": "/network/",
     "accessibility statement": "/accessibility/",
+    "correction form": "/initiatives/ruta-n/correction/",
     "correction thanks": "/initiatives/ruta-n/correction/thanks/",
     "not found (404)": "/initiatives/no-such-initiative/",
 }
