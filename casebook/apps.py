@@ -9,6 +9,8 @@ class CasebookConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
+        from ppci import security  # noqa: F401  (logs admin lockouts)
+
         from . import signals  # noqa: F401
 
         post_migrate.connect(restore_sqlite_search_index, sender=self)

@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+import reversion
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models import F, Prefetch, Q
@@ -10,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from partners.models import Partner
+from ppci.locking import count_save
 
 
 def fields_named_in_errors(model_instance, error, codes_to_fields):
@@ -29,6 +31,7 @@ class SlugManager(models.Manager):
         return self.get(slug=slug)
 
 
+@reversion.register()
 class City(models.Model):
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     name = models.CharField(_("name"), max_length=120)
@@ -59,6 +62,7 @@ class City(models.Model):
         return (self.slug,)
 
 
+@reversion.register()
 class Theme(models.Model):
     """One of the five work themes; their order is the model: trust first, then build on it."""
 
@@ -100,6 +104,7 @@ class Theme(models.Model):
         return (self.slug,)
 
 
+@reversion.register()
 class Funding(models.Model):
     """How an initiative is paid for: private funding, a social impact bond, grants, …"""
 
@@ -121,6 +126,7 @@ class Funding(models.Model):
         return (self.slug,)
 
 
+@reversion.register()
 class Issue(models.Model):
     """A social problem an initiative addresses: gang violence, reoffending, …"""
 
@@ -203,6 +209,7 @@ class InitiativeManager(models.Manager.from_queryset(InitiativeQuerySet)):
         return self.get(slug=slug)
 
 
+@reversion.register(follow=["partnerships", "figures", "sources"])
 class Initiative(models.Model):
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     title = models.CharField(_("title"), max_length=200)
@@ -264,6 +271,11 @@ class Initiative(models.Model):
     updated_at = models.DateTimeField(_("last updated"), auto_now=True)
     is_demo = models.BooleanField(_("demo data"), default=False, editable=False)
     search_document = models.TextField(editable=False, blank=True, default="")
+    version = models.PositiveIntegerField(
+        _("version"),
+        default=1,
+        help_text=_("Counts the saves; a form saved from an older version is refused."),
+    )
 
     objects = InitiativeManager()
 
@@ -307,6 +319,7 @@ class Initiative(models.Model):
     def save(self, *args, **kwargs):
         if self.status == Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
+        count_save(self, kwargs)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -388,6 +401,7 @@ class PartnershipManager(models.Manager.from_queryset(PartnershipQuerySet)):
         return self.get(initiative__slug=initiative_slug, partner__slug=partner_slug, role=role)
 
 
+@reversion.register()
 class Partnership(models.Model):
     """A partner's part in one initiative."""
 
@@ -477,6 +491,7 @@ class KeyedByInitiativeManager(models.Manager):
         return self.get(initiative__slug=initiative_slug, key=key)
 
 
+@reversion.register()
 class Figure(models.Model):
     """One measured fact: “homicides −40% 2006–2010” is a row, not a sentence."""
 
@@ -605,6 +620,7 @@ class Figure(models.Model):
         return str(self.period_start or self.period_end or "")
 
 
+@reversion.register()
 class Source(models.Model):
     """Where a case's facts come from."""
 

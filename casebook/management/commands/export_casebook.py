@@ -1,0 +1,126 @@
+"""Write the whole case book, as staff have left it, as fixtures that load_casebook restores."""
+
+import json
+from pathlib import Path
+
+from django.core import serializers
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DEFAULT_DB_ALIAS, transaction
+from modeltranslation.translator import NotRegistered, translator
+
+from casebook.models import (
+    City,
+    Correction,
+    Figure,
+    Funding,
+    Initiative,
+    Issue,
+    Partnership,
+    Source,
+    Theme,
+)
+from partners.models import Partner
+
+# The files load_casebook reads, in the order it reads them (file-name order).
+FILES = [
+    ("01_vocabularies.json", [Funding, Issue]),
+    ("02_cities.json", [City]),
+    ("03_themes.json", [Theme]),
+    ("04_partners.json", [Partner]),
+    ("05_initiatives.json", [Initiative]),
+    ("06_partnerships.json", [Partnership]),
+    ("07_figures.json", [Figure]),
+    ("08_sources.json", [Source]),
+    ("09_corrections.json", [Correction]),
+]
+
+# Kept up to date from the other fields on every save, so not stored.
+DERIVED_FIELDS = {"search_document", "search_name"}
+
+
+def exported_fields(model):
+    """Every stored field but the derived ones and modeltranslation's language-less
+    originals (each language has its own column: ``title_es``, ``title_en``)."""
+    try:
+        translated = set(translator.get_options_for_model(model).fields)
+    except NotRegistered:
+        translated = set()
+    fields = [
+        field.name
+        for field in [*model._meta.concrete_fields, *model._meta.many_to_many]
+        if not field.primary_key
+        and field.name not in translated
+        and field.name not in DERIVED_FIELDS
+    ]
+    return fields
+
+
+def records(model, using):
+    queryset = model._default_manager.db_manager(using).all()
+    ordering = [*(model._meta.ordering or []), "pk"]
+    if model is Initiative:
+        ordering = ["slug"]
+    text = serializers.serialize(
+        "json",
+        queryset.order_by(*ordering),
+        fields=exported_fields(model),
+        use_natural_foreign_keys=True,
+        use_natural_primary_keys=True,
+    )
+    return json.loads(text)
+
+
+class Command(BaseCommand):
+    help = (
+        "Write everything in the case book (initiatives published and draft, partners, "
+        "partnerships, figures, sources, themes, cities, vocabularies and visitors' suggested "
+        "corrections) as JSON fixtures in PATH, in the files and order load_casebook reads. "
+        "`load_casebook --directory PATH` restores them into an empty database."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="Folder to write the fixtures to (created if missing).")
+        parser.add_argument(
+            "--overwrite",
+            action="store_true",
+            help="Replace the fixtures already in PATH.",
+        )
+        parser.add_argument("--database", default=DEFAULT_DB_ALIAS)
+
+    def handle(self, *args, path, overwrite, database, **options):
+        directory = Path(path)
+        if directory.exists() and not directory.is_dir():
+            raise CommandError(f"{directory} is not a folder.")
+        existing = sorted(directory.glob("*.json")) if directory.exists() else []
+        if existing and not overwrite:
+            raise CommandError(
+                f"{directory} already holds fixtures ({existing[0].name}…); "
+                "choose an empty folder or pass --overwrite."
+            )
+        ours = {name for name, _models in FILES}
+        strangers = [file.name for file in existing if file.name not in ours]
+        if strangers:
+            raise CommandError(
+                f"{directory} holds other JSON files ({', '.join(strangers)}) that "
+                "load_casebook would also read; choose an empty folder."
+            )
+        directory.mkdir(parents=True, exist_ok=True)
+
+        # One consistent snapshot, even while editors keep working.
+        with transaction.atomic(using=database):
+            contents = {
+                name: [record for model in models for record in records(model, database)]
+                for name, models in FILES
+            }
+        total = 0
+        for name, rows in contents.items():
+            target = directory / name
+            temporary = target.with_suffix(".json.tmp")
+            temporary.write_text(
+                json.dumps(rows, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+            )
+            temporary.replace(target)
+            total += len(rows)
+        self.stdout.write(
+            f"Case book exported to {directory}: {total} records in {len(FILES)} files."
+        )
