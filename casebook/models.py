@@ -1,6 +1,5 @@
 from decimal import Decimal
 
-import reversion
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models import F, Prefetch, Q
@@ -31,7 +30,6 @@ class SlugManager(models.Manager):
         return self.get(slug=slug)
 
 
-@reversion.register()
 class City(models.Model):
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     name = models.CharField(_("name"), max_length=120)
@@ -62,7 +60,6 @@ class City(models.Model):
         return (self.slug,)
 
 
-@reversion.register()
 class Theme(models.Model):
     """One of the five work themes; their order is the model: trust first, then build on it."""
 
@@ -104,7 +101,6 @@ class Theme(models.Model):
         return (self.slug,)
 
 
-@reversion.register()
 class Funding(models.Model):
     """How an initiative is paid for: private funding, a social impact bond, grants, …"""
 
@@ -126,7 +122,6 @@ class Funding(models.Model):
         return (self.slug,)
 
 
-@reversion.register()
 class Issue(models.Model):
     """A social problem an initiative addresses: gang violence, reoffending, …"""
 
@@ -209,7 +204,6 @@ class InitiativeManager(models.Manager.from_queryset(InitiativeQuerySet)):
         return self.get(slug=slug)
 
 
-@reversion.register(follow=["partnerships", "figures", "sources"])
 class Initiative(models.Model):
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     title = models.CharField(_("title"), max_length=200)
@@ -401,7 +395,6 @@ class PartnershipManager(models.Manager.from_queryset(PartnershipQuerySet)):
         return self.get(initiative__slug=initiative_slug, partner__slug=partner_slug, role=role)
 
 
-@reversion.register()
 class Partnership(models.Model):
     """A partner's part in one initiative."""
 
@@ -491,7 +484,6 @@ class KeyedByInitiativeManager(models.Manager):
         return self.get(initiative__slug=initiative_slug, key=key)
 
 
-@reversion.register()
 class Figure(models.Model):
     """One measured fact: “homicides −40% 2006–2010” is a row, not a sentence."""
 
@@ -620,7 +612,6 @@ class Figure(models.Model):
         return str(self.period_start or self.period_end or "")
 
 
-@reversion.register()
 class Source(models.Model):
     """Where a case's facts come from."""
 

@@ -1,4 +1,3 @@
-import reversion
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models import Q
@@ -99,7 +98,6 @@ class PartnerManager(models.Manager.from_queryset(PartnerQuerySet)):
         return self.get(slug=slug)
 
 
-@reversion.register()
 class Partner(models.Model):
     """An organisation that takes part in one or more initiatives."""
 

@@ -1,5 +1,5 @@
-"""Security plumbing: the Content-Security-Policy per part of the site, the client address
-for login throttling, and a log line for every admin lockout."""
+"""Security plumbing: the response policies, the client address for login throttling, and the
+lockout page and log line for the admin login."""
 
 import logging
 
@@ -8,32 +8,19 @@ from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.dispatch import receiver
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 logger = logging.getLogger("ppci.security")
 
 
-class ContentSecurityPolicyMiddleware(CSPMiddleware):
-    """django-csp's middleware, with the admin's own policy under the admin's address.
-
-    Also sends a Permissions-Policy that turns off browser features the portal never uses.
-    """
-
-    def get_policy_parts(self, request, response, report_only=False):
-        parts = super().get_policy_parts(request, response, report_only=report_only)
-        if not report_only and parts.config is None and is_admin(request):
-            parts.config = settings.ADMIN_CONTENT_SECURITY_POLICY
-        return parts
+class SecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's Content-Security-Policy, and a Permissions-Policy that turns off the
+    browser features the portal never uses."""
 
     def process_response(self, request, response):
         response = super().process_response(request, response)
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
-
-
-def is_admin(request):
-    return request.path_info.startswith(reverse("admin:index"))
 
 
 def client_ip(request):

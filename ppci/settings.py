@@ -63,8 +63,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Content-Security-Policy on every response, static files included.
-    "ppci.security.ContentSecurityPolicyMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every response, static files included.
+    "ppci.security.SecurityPolicyMiddleware",
+    # Outside LocaleMiddleware, so that its language redirects are covered as well.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -72,7 +74,6 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Turns a locked-out admin login into the lockout page; last, as django-axes requires.
     "axes.middleware.AxesMiddleware",
 ]
@@ -204,12 +205,8 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
-# Django's admin is served with its own policy (ppci.security): the same, except that the
-# widgets it ships (date pickers, the two-list selector) set style attributes from JavaScript.
-ADMIN_CONTENT_SECURITY_POLICY = {
-    **CONTENT_SECURITY_POLICY["DIRECTIVES"],
-    "style-src": ["'self'", "'unsafe-inline'"],
-}
+# Django's admin (with its history and recovery pages) runs under the same policy: its
+# scripts and styles are all files, so it needs no looser one.
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 LOGIN_URL = "admin:login"

@@ -6,7 +6,6 @@ from pathlib import Path
 from django.core import serializers
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, transaction
-from modeltranslation.translator import NotRegistered, translator
 
 from casebook.models import (
     City,
@@ -20,6 +19,7 @@ from casebook.models import (
     Theme,
 )
 from partners.models import Partner
+from ppci.history import stored_fields
 
 # The files load_casebook reads, in the order it reads them (file-name order).
 FILES = [
@@ -34,26 +34,6 @@ FILES = [
     ("09_corrections.json", [Correction]),
 ]
 
-# Kept up to date from the other fields on every save, so not stored.
-DERIVED_FIELDS = {"search_document", "search_name"}
-
-
-def exported_fields(model):
-    """Every stored field but the derived ones and modeltranslation's language-less
-    originals (each language has its own column: ``title_es``, ``title_en``)."""
-    try:
-        translated = set(translator.get_options_for_model(model).fields)
-    except NotRegistered:
-        translated = set()
-    fields = [
-        field.name
-        for field in [*model._meta.concrete_fields, *model._meta.many_to_many]
-        if not field.primary_key
-        and field.name not in translated
-        and field.name not in DERIVED_FIELDS
-    ]
-    return fields
-
 
 def records(model, using):
     queryset = model._default_manager.db_manager(using).all()
@@ -63,7 +43,7 @@ def records(model, using):
     text = serializers.serialize(
         "json",
         queryset.order_by(*ordering),
-        fields=exported_fields(model),
+        fields=stored_fields(model),
         use_natural_foreign_keys=True,
         use_natural_primary_keys=True,
     )
