@@ -1,10 +1,12 @@
 """Write the whole case book, as staff have left it, as fixtures that load_casebook restores."""
 
+import datetime
 import json
 from pathlib import Path
 
 from django.core import serializers
 from django.core.management.base import BaseCommand, CommandError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS, transaction
 
 from casebook.models import (
@@ -35,19 +37,28 @@ FILES = [
 ]
 
 
+class ExactEncoder(DjangoJSONEncoder):
+    """Django's JSON encoder, but times keep their microseconds, so a restore is exact."""
+
+    def default(self, o):
+        if isinstance(o, datetime.datetime):
+            text = o.isoformat()
+            return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text
+        return super().default(o)
+
+
 def records(model, using):
     queryset = model._default_manager.db_manager(using).all()
     ordering = [*(model._meta.ordering or []), "pk"]
     if model is Initiative:
         ordering = ["slug"]
-    text = serializers.serialize(
-        "json",
+    return serializers.serialize(
+        "python",
         queryset.order_by(*ordering),
         fields=stored_fields(model),
         use_natural_foreign_keys=True,
         use_natural_primary_keys=True,
     )
-    return json.loads(text)
 
 
 class Command(BaseCommand):
@@ -97,7 +108,8 @@ class Command(BaseCommand):
             target = directory / name
             temporary = target.with_suffix(".json.tmp")
             temporary.write_text(
-                json.dumps(rows, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+                json.dumps(rows, ensure_ascii=False, indent=2, cls=ExactEncoder) + "\n",
+                encoding="utf-8",
             )
             temporary.replace(target)
             total += len(rows)
