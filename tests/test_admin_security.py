@@ -15,6 +15,11 @@ from tests.test_admin import PASSWORD, form_on, log_in, make_initiative, make_st
 LOGIN = "/admin/login/"
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def editor(db):
     return make_staff("eva", "Editors")
@@ -184,3 +189,14 @@ def test_it_changes_nothing_on_a_get_to_the_delete_page(db):
     assert response.status_code == 200
     assert "Are you sure" in response.content.decode()
     assert type(initiative).objects.filter(pk=initiative.pk).exists()
+
+
+def test_it_locks_the_client_not_the_proxy_behind_a_trusted_proxy(editor, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    attacker = Client(HTTP_X_FORWARDED_FOR="203.0.113.9")
+    colleague = Client(HTTP_X_FORWARDED_FOR="198.51.100.7")
+    for number in range(5):
+        attacker.post(LOGIN, {"username": f"user{number}", "password": "guess"})
+
+    assert attacker.post(LOGIN, {"username": "root", "password": "guess"}).status_code == 429
+    assert colleague.post(LOGIN, {"username": "eva", "password": PASSWORD}).status_code == 302
