@@ -10,9 +10,12 @@ from modeltranslation.admin import (
     TranslationStackedInline,
     TranslationTabularInline,
 )
+from reversion import add_to_revision
+from reversion.admin import VersionAdmin
 
 from partners.models import Sector
 from ppci import pagecache
+from ppci.locking import VersionCheckedForm
 
 from .models import (
     City,
@@ -75,8 +78,17 @@ class SourceInline(TranslationTabularInline):
     view_on_site = False
 
 
+class HistoryAdmin(VersionAdmin, TranslationAdmin):
+    """Every save is a revision (who, when, the change message); History lists them, and a
+    deleted record can be recovered with what it contained."""
+
+    history_latest_first = True
+
+
 @admin.register(Initiative)
-class InitiativeAdmin(TranslationAdmin):
+class InitiativeAdmin(HistoryAdmin):
+    form = VersionCheckedForm
+    change_list_template = "reversion/casebook/initiative/change_list.html"
     list_display = [
         "title",
         "city",
@@ -122,7 +134,7 @@ class InitiativeAdmin(TranslationAdmin):
         ),
         (_("Classification"), {"fields": ["programming", "scale", "themes", "fundings", "issues"]}),
         (_("Sources"), {"fields": ["source_note"]}),
-        (_("Publication"), {"fields": ["status", "published_at"]}),
+        (_("Publication"), {"fields": ["status", "published_at", "version"]}),
     ]
     # The publication date is the server's record of when the initiative went public.
     readonly_fields = ["published_at"]
@@ -131,6 +143,32 @@ class InitiativeAdmin(TranslationAdmin):
 
     def has_publish_permission(self, request):
         return request.user.has_perm("casebook.publish_initiative")
+
+    # Going back to an earlier version, or recovering a deleted initiative, can put a page
+    # back in public view, so it is for those who may publish.
+
+    def recoverlist_view(self, request, extra_context=None):
+        self._check_may_restore(request)
+        return super().recoverlist_view(request, extra_context)
+
+    def recover_view(self, request, version_id, extra_context=None):
+        self._check_may_restore(request)
+        return super().recover_view(request, version_id, extra_context)
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        self._check_may_restore(request)
+        return super().revision_view(request, object_id, version_id, extra_context)
+
+    def _check_may_restore(self, request):
+        if not self.has_publish_permission(request):
+            raise PermissionDenied
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "may_recover": self.has_publish_permission(request),
+        }
+        return super().changelist_view(request, extra_context)
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
@@ -179,17 +217,23 @@ class InitiativeAdmin(TranslationAdmin):
     def _set_status(self, request, queryset, status, published_at, message):
         """Move the initiatives not yet in `status` there, and note it in each one's history."""
         changing = list(queryset.exclude(status=status).order_by())
-        Initiative.objects.filter(pk__in=[initiative.pk for initiative in changing]).update(
-            status=status, published_at=published_at, updated_at=timezone.now()
+        changed = Initiative.objects.filter(pk__in=[initiative.pk for initiative in changing])
+        changed.update(
+            status=status,
+            published_at=published_at,
+            updated_at=timezone.now(),
+            version=models.F("version") + 1,
         )
         pagecache.invalidate_now_and_at_commit()
-        for initiative in changing:
+        for initiative in changed:
+            # The changelist runs inside a revision: each initiative's new state goes into it.
+            add_to_revision(initiative)
             self.log_change(request, initiative, str(message))
         return len(changing)
 
 
 @admin.register(City)
-class CityAdmin(TranslationAdmin):
+class CityAdmin(HistoryAdmin):
     list_display = ["name", "country", "is_network_member"]
     list_filter = ["is_network_member", ("country", CountryFilter)]
     search_fields = ["name_es", "name_en", "slug"]
@@ -198,7 +242,7 @@ class CityAdmin(TranslationAdmin):
 
 
 @admin.register(Theme)
-class ThemeAdmin(TranslationAdmin):
+class ThemeAdmin(HistoryAdmin):
     list_display = ["order", "name", "slug"]
     list_display_links = ["name"]
     ordering = ["order"]
@@ -209,7 +253,7 @@ class ThemeAdmin(TranslationAdmin):
 
 
 @admin.register(Funding)
-class FundingAdmin(TranslationAdmin):
+class FundingAdmin(HistoryAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name_es", "name_en", "slug"]
     prepopulated_fields = {"slug": ("name_es",)}
@@ -217,7 +261,7 @@ class FundingAdmin(TranslationAdmin):
 
 
 @admin.register(Issue)
-class IssueAdmin(TranslationAdmin):
+class IssueAdmin(HistoryAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name_es", "name_en", "slug"]
     prepopulated_fields = {"slug": ("name_es",)}

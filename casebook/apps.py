@@ -9,7 +9,10 @@ class CasebookConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from ppci import pagecache
+        from ppci import (
+            pagecache,
+            security,  # noqa: F401  (logs admin lockouts)
+        )
 
         from . import signals  # noqa: F401
 

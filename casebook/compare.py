@@ -1,10 +1,15 @@
 """Two to four initiatives side by side."""
 
+import re
+
 from django.utils.translation import gettext as _
 
 from .models import Initiative
+from .search import clean_query
 
 MIN_CASES, MAX_CASES = 2, 4
+# What a slug can be (Django's slug path converter); anything else names no initiative.
+SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 
 
 def chosen_initiatives(slugs):
@@ -26,10 +31,13 @@ def chosen_initiatives(slugs):
             % {"max": MAX_CASES}
         )
         unique = unique[:MAX_CASES]
-    found = {i.slug: i for i in Initiative.objects.published().filter(slug__in=unique).for_detail()}
+    valid = [slug for slug in unique if SLUG.fullmatch(slug)]
+    found = {i.slug: i for i in Initiative.objects.published().filter(slug__in=valid).for_detail()}
     for slug in unique:
         if slug not in found:
-            problems.append(_("There is no published initiative “%(slug)s”.") % {"slug": slug[:80]})
+            problems.append(
+                _("There is no published initiative “%(slug)s”.") % {"slug": clean_query(slug)[:80]}
+            )
     initiatives = [found[slug] for slug in unique if slug in found]
     if len(initiatives) < MIN_CASES:
         problems.append(_("Choose at least two initiatives to compare."))

@@ -12,13 +12,14 @@ MAX_PARAMETERS = 200
 
 def oversized(query):
     values = [(name, items) for name, items in query.lists()]
-    if sum(len(items) for _name, items in values) > MAX_PARAMETERS:
-        return _("This address has too many parameters to be a search.")
+    # The most specific reason first: one parameter repeated or too long, then the total.
     for name, items in values:
         if len(items) > MAX_VALUES_PER_PARAMETER:
             return _("“%(name)s” is repeated too many times to be a search.") % {"name": name[:40]}
         if any(len(item) > MAX_VALUE_LENGTH for item in items) or len(name) > MAX_VALUE_LENGTH:
             return _("“%(name)s” is too long to be a search.") % {"name": name[:40]}
+    if sum(len(items) for _name, items in values) > MAX_PARAMETERS:
+        return _("This address has too many parameters to be a search.")
     return None
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from partners.models import Partner
+from ppci.locking import count_save
 
 
 def fields_named_in_errors(model_instance, error, codes_to_fields):
@@ -264,6 +265,11 @@ class Initiative(models.Model):
     updated_at = models.DateTimeField(_("last updated"), auto_now=True)
     is_demo = models.BooleanField(_("demo data"), default=False, editable=False)
     search_document = models.TextField(editable=False, blank=True, default="")
+    version = models.PositiveIntegerField(
+        _("version"),
+        default=1,
+        help_text=_("Counts the saves; a form saved from an older version is refused."),
+    )
 
     objects = InitiativeManager()
 
@@ -307,6 +313,7 @@ class Initiative(models.Model):
     def save(self, *args, **kwargs):
         if self.status == Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
+        count_save(self, kwargs)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

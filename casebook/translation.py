@@ -1,5 +1,7 @@
 from modeltranslation.translator import TranslationOptions, register
 
+from ppci.history import keep_history
+
 from .models import City, Figure, Funding, Initiative, Issue, Partnership, Source, Theme
 
 
@@ -48,3 +50,11 @@ class FigureTranslationOptions(TranslationOptions):
 class SourceTranslationOptions(TranslationOptions):
     fields = ("title", "locator")
     required_languages = ("es",)
+
+
+# History is kept from here, once each model has its language fields (and before the admin,
+# which would otherwise register the models itself). An initiative's revision also holds its
+# partnerships, figures and sources, so a deleted initiative comes back with them.
+for model in (City, Theme, Funding, Issue, Partnership, Figure, Source):
+    keep_history(model)
+keep_history(Initiative, follow=["partnerships", "figures", "sources"])

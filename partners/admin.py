@@ -2,12 +2,17 @@ from django.contrib import admin
 from django.db import models
 from django_countries.filters import CountryFilter
 from modeltranslation.admin import TranslationAdmin
+from reversion.admin import VersionAdmin
+
+from ppci.locking import VersionCheckedForm
 
 from .models import Partner
 
 
 @admin.register(Partner)
-class PartnerAdmin(TranslationAdmin):
+class PartnerAdmin(VersionAdmin, TranslationAdmin):
+    form = VersionCheckedForm
+    history_latest_first = True
     list_display = ["name", "sector", "kind", "country"]
     list_filter = ["sector", "kind", ("country", CountryFilter)]
     # Initiatives pick their partners by autocomplete, which searches these fields.
@@ -15,4 +20,4 @@ class PartnerAdmin(TranslationAdmin):
     prepopulated_fields = {"slug": ("name_es",)}
     # An address typed without a scheme is taken as https://, as Django 6 will.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    fields = ["name", "slug", "sector", "kind", "country", "website", "description"]
+    fields = ["name", "slug", "sector", "kind", "country", "website", "description", "version"]

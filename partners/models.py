@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from ppci.locking import count_save
 from ppci.text import fold
 
 
@@ -111,6 +112,11 @@ class Partner(models.Model):
     is_demo = models.BooleanField(_("demo data"), default=False, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    version = models.PositiveIntegerField(
+        _("version"),
+        default=1,
+        help_text=_("Counts the saves; a form saved from an older version is refused."),
+    )
 
     objects = PartnerManager()
 
@@ -139,6 +145,7 @@ class Partner(models.Model):
 
     def save(self, *args, **kwargs):
         self.search_name = self.folded_names()
+        count_save(self, kwargs)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

@@ -1,5 +1,7 @@
 from modeltranslation.translator import TranslationOptions, register
 
+from ppci.history import keep_history
+
 from .models import Partner
 
 
@@ -7,3 +9,7 @@ from .models import Partner
 class PartnerTranslationOptions(TranslationOptions):
     fields = ("name", "description")
     required_languages = ("es",)
+
+
+# History is kept from here, once the partner has its language fields.
+keep_history(Partner)

@@ -6,6 +6,7 @@ work, set ``DEBUG=1`` (the README's run command does).
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -53,12 +54,19 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django_countries",
     "django_filters",
+    # History and recovery, admin login protection (see their sections below).
+    "reversion",
+    "axes",
     "casebook",
     "partners",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every response, static files included.
+    "ppci.security.SecurityPolicyMiddleware",
+    # Outside LocaleMiddleware, so that its language redirects are covered as well.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -66,9 +74,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Last, so that every middleware above also handles the pages it serves from the cache.
+    # After every middleware that shapes a response, so that they also handle the pages it
+    # serves from the cache.
     "ppci.pagecache.PageCacheMiddleware",
+    # Turns a locked-out admin login into the lockout page; last, as django-axes requires.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # Compress pages (whitenoise already serves static files pre-compressed). Django's GZip
@@ -111,12 +121,34 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Password validators: every staff password is checked by all four of Django's. ---
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Admin login protection (django-axes). ---
+# Five failed logins from one address, or for one user name, lock further attempts for the
+# cool-off time; the lockout is logged (logger "ppci.security") and shown as a page in both
+# languages. `manage.py axes_reset_username NAME` / `axes_reset_ip ADDRESS` lift a lock.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = True
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "ppci.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "ppci.security.client_ip"
+# Behind N reverse proxies that append to X-Forwarded-For, the client is the Nth from the end.
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
 
 # Internationalisation: Spanish first, English second. Every public page lives under a
 # language prefix; model texts fall back to the other language where one is missing.
@@ -166,13 +198,43 @@ LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 
+# --- Security headers and Content-Security-Policy (django-csp). ---
+# The public pages load nothing but their own stylesheet, icon and (none yet) scripts: no
+# inline style or script anywhere, no plugins, no <base>, no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Django's admin (with its history and recovery pages) runs under the same policy: its
+# scripts and styles are all files, so it needs no looser one.
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+
 LOGIN_URL = "admin:login"
 
+# --- Logging: everything to the console (gunicorn passes it on); security events always. ---
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # Admin lockouts and refused logins, whatever LOG_LEVEL says.
+        "ppci.security": {"level": "INFO"},
+        "axes": {"level": "WARNING"},
+    },
 }
 
 # Caches: local memory in one process by default; Redis (Django's own backend) when
@@ -201,6 +263,9 @@ PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 3600)
 # bench/benchmark.py measures pages against a view that renders the base template and
 # touches no database; it exists only when this is set.
 BENCHMARK_CEILING_VIEW = envbool("BENCHMARK_CEILING_VIEW", False)
+
+# --- History (django-reversion): who changed what, when; deleted initiatives recoverable. ---
+# Each admin save is stored as a revision with its author, time and change message.
 
 # Listing pages.
 INITIATIVES_PER_PAGE = envint("INITIATIVES_PER_PAGE", 12)

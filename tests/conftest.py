@@ -1,7 +1,11 @@
+import os
+
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 from django.test.utils import override_settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -39,3 +43,21 @@ def _empty_caches():
 def casebook(db):
     """The case book from fixtures/, loaded as `load_casebook` loads it."""
     call_command("load_casebook", verbosity=0)
+
+
+# Property-based tests (Hypothesis): reproducible by default, the same examples on every run
+# and in CI; HYPOTHESIS_PROFILE=explore draws new ones each run.
+hypothesis_settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+hypothesis_settings.register_profile(
+    "explore",
+    parent=hypothesis_settings.get_profile("ci"),
+    derandomize=False,
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import reversion
 from django.conf import settings
 from django.core import serializers
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
@@ -44,6 +45,23 @@ def same_values(existing, incoming, field_names):
     return True
 
 
+def stated_timestamps(instance, named):
+    """The record's own creation and update times, which saving would replace with now."""
+    return {
+        field.attname: getattr(instance, field.attname)
+        for field in instance._meta.concrete_fields
+        if field.name in named
+        and (getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
+    }
+
+
+def keep_timestamps(instance, stamps, using):
+    if stamps:
+        type(instance)._default_manager.db_manager(using).filter(pk=instance.pk).update(**stamps)
+        for attname, value in stamps.items():
+            setattr(instance, attname, value)
+
+
 def save_record(path, index, record, using):
     """Create or update one record; return "created", "updated" or "unchanged"."""
     if not isinstance(record, dict) or "model" not in record:
@@ -68,11 +86,14 @@ def save_record(path, index, record, using):
         if not opts.get_field(name).many_to_many and name not in deferred
     ]
     existing = model._default_manager.db_manager(using).filter(pk=incoming.pk).first()
+    # A backup made by export_casebook states when each row was created and last updated.
+    stamps = stated_timestamps(incoming, named)
 
     try:
         if existing is None:
             incoming.full_clean(exclude=deferred or None, validate_unique=False)
             incoming.save(using=using)
+            keep_timestamps(incoming, stamps, using)
             instance, outcome = incoming, "created"
         else:
             m2m_same = all(
@@ -86,6 +107,7 @@ def save_record(path, index, record, using):
                 setattr(existing, field.attname, getattr(incoming, field.attname))
             existing.full_clean(exclude=deferred or None, validate_unique=False)
             existing.save(using=using)
+            keep_timestamps(existing, stamps, using)
             instance, outcome = existing, "updated"
         for name, values in deserialized.m2m_data.items():
             getattr(instance, name).set(values)
@@ -142,7 +164,9 @@ class Command(BaseCommand):
             raise CommandError(f"No fixtures found in {directory}")
         counts = {"created": 0, "updated": 0, "unchanged": 0}
         try:
-            with transaction.atomic(using=database):
+            # One revision in each record's history: “Loaded from fixtures/”.
+            with transaction.atomic(using=database), reversion.create_revision(using=database):
+                reversion.set_comment(f"Loaded by load_casebook from {Path(directory).name}/")
                 pending = []
                 for path in files:
                     for index, record in enumerate(load_records(path)):

@@ -1,0 +1,118 @@
+"""Write the whole case book, as staff have left it, as fixtures that load_casebook restores."""
+
+import datetime
+import json
+from pathlib import Path
+
+from django.core import serializers
+from django.core.management.base import BaseCommand, CommandError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import DEFAULT_DB_ALIAS, transaction
+
+from casebook.models import (
+    City,
+    Correction,
+    Figure,
+    Funding,
+    Initiative,
+    Issue,
+    Partnership,
+    Source,
+    Theme,
+)
+from partners.models import Partner
+from ppci.history import stored_fields
+
+# The files load_casebook reads, in the order it reads them (file-name order).
+FILES = [
+    ("01_vocabularies.json", [Funding, Issue]),
+    ("02_cities.json", [City]),
+    ("03_themes.json", [Theme]),
+    ("04_partners.json", [Partner]),
+    ("05_initiatives.json", [Initiative]),
+    ("06_partnerships.json", [Partnership]),
+    ("07_figures.json", [Figure]),
+    ("08_sources.json", [Source]),
+    ("09_corrections.json", [Correction]),
+]
+
+
+class ExactEncoder(DjangoJSONEncoder):
+    """Django's JSON encoder, but times keep their microseconds, so a restore is exact."""
+
+    def default(self, o):
+        if isinstance(o, datetime.datetime):
+            text = o.isoformat()
+            return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text
+        return super().default(o)
+
+
+def records(model, using):
+    queryset = model._default_manager.db_manager(using).all()
+    ordering = [*(model._meta.ordering or []), "pk"]
+    if model is Initiative:
+        ordering = ["slug"]
+    return serializers.serialize(
+        "python",
+        queryset.order_by(*ordering),
+        fields=stored_fields(model),
+        use_natural_foreign_keys=True,
+        use_natural_primary_keys=True,
+    )
+
+
+class Command(BaseCommand):
+    help = (
+        "Write everything in the case book (initiatives published and draft, partners, "
+        "partnerships, figures, sources, themes, cities, vocabularies and visitors' suggested "
+        "corrections) as JSON fixtures in PATH, in the files and order load_casebook reads. "
+        "`load_casebook --directory PATH` restores them into an empty database."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="Folder to write the fixtures to (created if missing).")
+        parser.add_argument(
+            "--overwrite",
+            action="store_true",
+            help="Replace the fixtures already in PATH.",
+        )
+        parser.add_argument("--database", default=DEFAULT_DB_ALIAS)
+
+    def handle(self, *args, path, overwrite, database, **options):
+        directory = Path(path)
+        if directory.exists() and not directory.is_dir():
+            raise CommandError(f"{directory} is not a folder.")
+        existing = sorted(directory.glob("*.json")) if directory.exists() else []
+        if existing and not overwrite:
+            raise CommandError(
+                f"{directory} already holds fixtures ({existing[0].name}…); "
+                "choose an empty folder or pass --overwrite."
+            )
+        ours = {name for name, _models in FILES}
+        strangers = [file.name for file in existing if file.name not in ours]
+        if strangers:
+            raise CommandError(
+                f"{directory} holds other JSON files ({', '.join(strangers)}) that "
+                "load_casebook would also read; choose an empty folder."
+            )
+        directory.mkdir(parents=True, exist_ok=True)
+
+        # One consistent snapshot, even while editors keep working.
+        with transaction.atomic(using=database):
+            contents = {
+                name: [record for model in models for record in records(model, database)]
+                for name, models in FILES
+            }
+        total = 0
+        for name, rows in contents.items():
+            target = directory / name
+            temporary = target.with_suffix(".json.tmp")
+            temporary.write_text(
+                json.dumps(rows, ensure_ascii=False, indent=2, cls=ExactEncoder) + "\n",
+                encoding="utf-8",
+            )
+            temporary.replace(target)
+            total += len(rows)
+        self.stdout.write(
+            f"Case book exported to {directory}: {total} records in {len(FILES)} files."
+        )
