@@ -7,12 +7,18 @@ change and once more when its transaction commits. A changed page is therefore n
 back; old entries simply expire. Logged-in users always get a fresh page and never fill the
 cache, and pages that carry a CSRF token or set a cookie are not kept.
 
-The cache is Django's ``default`` cache: local memory in one process, Redis (``REDIS_URL``)
-when several processes serve the site and must see the same generation.
+The cache is Django's ``default`` cache: local memory by default, Redis (``REDIS_URL``) in
+production. With local memory each process keeps its own pages, so the generation is not kept
+there but in a small file that every process on the machine reads: several gunicorn workers
+without Redis still never serve a page another worker has made stale.
 """
 
 import hashlib
+import os
+import tempfile
 import time
+import uuid
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
@@ -26,7 +32,25 @@ PUBLIC_APPS = {"casebook", "partners"}
 PRIVATE_MODELS = {"casebook.correction"}
 
 
+def cache_is_shared():
+    return not settings.CACHES["default"]["BACKEND"].endswith("LocMemCache")
+
+
+def generation_file():
+    """One file per project and database, in the machine's temporary folder."""
+    database = settings.DATABASES["default"]
+    place = f"{settings.BASE_DIR}:{database['ENGINE']}:{database.get('NAME')}"
+    digest = hashlib.sha256(place.encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"ppci-page-generation-{digest}"
+
+
 def generation():
+    if not cache_is_shared():
+        try:
+            return generation_file().read_text() or "0"
+        except FileNotFoundError:
+            invalidate()
+            return generation_file().read_text()
     value = cache.get(GENERATION_KEY)
     if value is None:
         # A new start never meets pages kept under an earlier generation.
@@ -37,6 +61,12 @@ def generation():
 
 def invalidate():
     """Every page kept so far is out of date."""
+    if not cache_is_shared():
+        path = generation_file()
+        fresh = path.with_name(f"{path.name}.{os.getpid()}.{uuid.uuid4().hex}")
+        fresh.write_text(uuid.uuid4().hex)
+        os.replace(fresh, path)  # atomic: a reader sees the old or the new, never half
+        return
     try:
         cache.incr(GENERATION_KEY)
     except ValueError:

@@ -214,3 +214,12 @@ def test_it_shows_a_publish_at_once_with_redis_too(client, redis_cache):
     initiative.status = Status.PUBLISHED
     initiative.save()
     assert "Redis case" in client.get("/en/initiatives/").content.decode()
+
+
+def test_with_local_memory_every_process_reads_the_generation_from_one_file(client):
+    make_initiative(slug="case", title_en="Before the change")
+    assert "Before the change" in client.get("/en/initiatives/case/").content.decode()
+    # Another worker process saves a change: this process gets no signal, only the file.
+    Initiative.objects.filter(slug="case").update(title_en="Changed by another worker")
+    pagecache.generation_file().write_text("moved-on-by-another-process")
+    assert "Changed by another worker" in client.get("/en/initiatives/case/").content.decode()

@@ -49,6 +49,12 @@ class ExactEncoder(DjangoJSONEncoder):
 
 def records(model, using):
     queryset = model._default_manager.db_manager(using).all()
+    # Demo data (generate_demo_data) is not the case book: it is generated again, not kept.
+    field_names = {field.name for field in model._meta.get_fields()}
+    if "is_demo" in field_names:
+        queryset = queryset.exclude(is_demo=True)
+    elif "initiative" in field_names:
+        queryset = queryset.exclude(initiative__is_demo=True)
     ordering = [*(model._meta.ordering or []), "pk"]
     if model is Initiative:
         ordering = ["slug"]
@@ -65,7 +71,8 @@ class Command(BaseCommand):
     help = (
         "Write everything in the case book (initiatives published and draft, partners, "
         "partnerships, figures, sources, themes, cities, vocabularies and visitors' suggested "
-        "corrections) as JSON fixtures in PATH, in the files and order load_casebook reads. "
+        "corrections; not demo data) as JSON fixtures in PATH, in the files and order "
+        "load_casebook reads. "
         "`load_casebook --directory PATH` restores them into an empty database."
     )
 
