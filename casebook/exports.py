@@ -6,8 +6,9 @@ import json
 from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.translation import get_language
+from django_countries.fields import Country
 
-from .models import Role
+from .models import Initiative, Partnership, Role
 
 COLUMNS = [
     "slug",
@@ -32,11 +33,29 @@ COLUMNS = [
 DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-class RowMaker:
-    """Turns initiatives into export rows; labels and addresses are worked out once per
-    export, not once per row (it matters at ten thousand rows)."""
+CHUNK = 1000
+ThemeLink = Initiative.themes.through
+FundingLink = Initiative.fundings.through
+IssueLink = Initiative.issues.through
 
-    def __init__(self, request):
+
+def in_language(spanish, english):
+    """A translated text as the pages show it: the visitor's language, else the other one."""
+    if get_language() == "en":
+        return english or spanish or ""
+    return spanish or english or ""
+
+
+class Rows:
+    """The export's rows, read as plain values a thousand initiatives at a time.
+
+    Five queries per thousand rows and no model instances: at ten thousand rows this is what
+    keeps the first byte early and the worker's memory flat. Labels and addresses are worked
+    out once per export, not once per row.
+    """
+
+    def __init__(self, initiatives, request):
+        self.initiatives = initiatives
         self.roles = {value: str(label) for value, label in Role.choices}
         self.countries = {}
         placeholder = "initiative-slug-placeholder"
@@ -44,41 +63,110 @@ class RowMaker:
             reverse("casebook:detail", kwargs={"slug": placeholder})
         ).replace(placeholder, "{slug}")
 
-    def country_name(self, country):
-        if country.code not in self.countries:
-            self.countries[country.code] = str(country.name)
-        return self.countries[country.code]
+    def country_name(self, code):
+        if code not in self.countries:
+            self.countries[code] = str(Country(code).name)
+        return self.countries[code]
 
-    def __call__(self, initiative):
-        partnerships = list(initiative.partnerships.all())
+    def __iter__(self):
+        keys = list(self.initiatives.values_list("pk", flat=True))
+        for start in range(0, len(keys), CHUNK):
+            yield from self.chunk(keys[start : start + CHUNK])
 
-        def partners(sector=None):
-            return "; ".join(
-                f"{p.partner.name} ({self.roles.get(p.role, p.role)})"
-                for p in partnerships
-                if sector is None or p.partner.sector == sector
-            )
+    @staticmethod
+    def grouped(rows):
+        groups = {}
+        for initiative_id, *values in rows:
+            groups.setdefault(initiative_id, []).append(values[0] if len(values) == 1 else values)
+        return groups
 
-        return {
-            "slug": initiative.slug,
-            "title": initiative.title,
-            "summary": initiative.summary,
-            "city": initiative.city.name if initiative.city else "",
-            "country_code": initiative.country.code,
-            "country": self.country_name(initiative.country),
-            "year_founded": initiative.year_founded,
-            "programming": initiative.programming,
-            "scale": initiative.scale,
-            "themes": "; ".join(theme.slug for theme in initiative.themes.all()),
-            "partners": partners(),
-            "public_partners": partners("public"),
-            "private_partners": partners("private"),
-            "community_partners": partners("community"),
-            "funding": "; ".join(funding.slug for funding in initiative.fundings.all()),
-            "issues": "; ".join(issue.slug for issue in initiative.issues.all()),
-            "url": self.url_template.format(slug=initiative.slug),
-            "last_updated": initiative.updated_at.isoformat(timespec="seconds"),
+    def chunk(self, keys):
+        fields = Initiative.objects.filter(pk__in=keys).values_list(
+            "pk", "slug", "title_es", "title_en", "summary_es", "summary_en", "city__name_es",
+            "city__name_en", "country", "year_founded", "programming", "scale", "updated_at",
+        )  # fmt: skip
+        by_key = {row[0]: row for row in fields}
+        themes = self.grouped(
+            ThemeLink.objects.filter(initiative_id__in=keys)
+            .order_by("theme__order")
+            .values_list("initiative_id", "theme__slug")
+        )
+        fundings = self.grouped(
+            FundingLink.objects.filter(initiative_id__in=keys)
+            .order_by("funding__slug")
+            .values_list("initiative_id", "funding__slug")
+        )
+        issues = self.grouped(
+            IssueLink.objects.filter(initiative_id__in=keys)
+            .order_by("issue__slug")
+            .values_list("initiative_id", "issue__slug")
+        )
+        partner_name = "partner__name_en" if get_language() == "en" else "partner__name_es"
+        partnerships = self.grouped(
+            Partnership.objects.filter(initiative_id__in=keys)
+            .order_by("order", partner_name, "pk")
+            .values_list(
+                "initiative_id",
+                "partner__slug",
+                "partner__name_es",
+                "partner__name_en",
+                "partner__sector",
+                "partner__kind",
+                "role",
+            )  # fmt: skip
+        )
+        for key in keys:
+            if key not in by_key:
+                continue
+            (_pk, slug, title_es, title_en, summary_es, summary_en, city_es, city_en, country,
+             year, programming, scale, updated_at) = by_key[key]  # fmt: skip
+            partners = [
+                {
+                    "slug": partner_slug,
+                    "name": in_language(name_es, name_en),
+                    "sector": sector,
+                    "kind": kind,
+                    "role": role,
+                }
+                for partner_slug, name_es, name_en, sector, kind, role in partnerships.get(key, [])
+            ]
+            yield {
+                "slug": slug,
+                "title": in_language(title_es, title_en),
+                "summary": in_language(summary_es, summary_en),
+                "city": in_language(city_es, city_en),
+                "country_code": country,
+                "country": self.country_name(country),
+                "year_founded": year,
+                "programming": programming,
+                "scale": scale,
+                "themes": themes.get(key, []),
+                "partners": partners,
+                "funding": fundings.get(key, []),
+                "issues": issues.get(key, []),
+                "url": self.url_template.format(slug=slug),
+                "last_updated": updated_at.isoformat(timespec="seconds"),
+            }
+
+    def partner_list(self, partners, sector=None):
+        return "; ".join(
+            f"{p['name']} ({self.roles.get(p['role'], p['role'])})"
+            for p in partners
+            if sector is None or p["sector"] == sector
+        )
+
+    def as_csv_row(self, row):
+        flat = {
+            **row,
+            "themes": "; ".join(row["themes"]),
+            "funding": "; ".join(row["funding"]),
+            "issues": "; ".join(row["issues"]),
+            "partners": self.partner_list(row["partners"]),
+            "public_partners": self.partner_list(row["partners"], "public"),
+            "private_partners": self.partner_list(row["partners"], "private"),
+            "community_partners": self.partner_list(row["partners"], "community"),
         }
+        return [neutralise(flat[column]) for column in COLUMNS]
 
 
 def neutralise(value):
@@ -102,10 +190,9 @@ def csv_response(initiatives, request):
 
     def lines():
         yield "\ufeff" + writer.writerow(COLUMNS)
-        row = RowMaker(request)
-        for initiative in initiatives.iterator(chunk_size=500):
-            values = row(initiative)
-            yield writer.writerow([neutralise(values[column]) for column in COLUMNS])
+        rows = Rows(initiatives, request)
+        for row in rows:
+            yield writer.writerow(rows.as_csv_row(row))
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename("csv")}"'
@@ -115,25 +202,8 @@ def csv_response(initiatives, request):
 def json_response(initiatives, request):
     def chunks():
         yield json.dumps({"language": get_language()})[:-1] + ', "results": ['
-        row = RowMaker(request)
-        for index, initiative in enumerate(initiatives.iterator(chunk_size=500)):
-            prefix = "," if index else ""
-            data = row(initiative)
-            for column in ("themes", "funding", "issues"):
-                data[column] = [item for item in data[column].split("; ") if item]
-            data["partners"] = [
-                {
-                    "slug": p.partner.slug,
-                    "name": p.partner.name,
-                    "sector": p.partner.sector,
-                    "kind": p.partner.kind,
-                    "role": p.role,
-                }
-                for p in initiative.partnerships.all()
-            ]
-            for column in ("public_partners", "private_partners", "community_partners"):
-                del data[column]
-            yield prefix + json.dumps(data, ensure_ascii=False)
+        for index, row in enumerate(Rows(initiatives, request)):
+            yield ("," if index else "") + json.dumps(row, ensure_ascii=False)
         yield "]}"
 
     response = StreamingHttpResponse(chunks(), content_type="application/json; charset=utf-8")

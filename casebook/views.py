@@ -113,7 +113,7 @@ def initiative_export(request, format):
     problems = filterset.problems
     if problems:
         return exports.bad_request(problems)
-    initiatives = filterset.qs.for_export()
+    initiatives = filterset.qs
     if format == "csv":
         return exports.csv_response(initiatives, request)
     return exports.json_response(initiatives, request)

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db.models import Count, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from casebook.facets import build_facets
@@ -61,7 +62,7 @@ def partner_list(request):
 @refuse_oversized_query
 def partner_detail(request, slug):
     """A partner and its published initiatives, a page at a time, each with its roles."""
-    partner = get_object_or_404(public_partners(), slug=slug)
+    partner = get_object_or_404(Partner, slug=slug)
     initiatives = (
         Initiative.objects.published()
         .filter(pk__in=Partnership.objects.filter(partner=partner).values("initiative_id"))
@@ -69,6 +70,8 @@ def partner_detail(request, slug):
         .order_by(title_in_language(), "slug")
     )
     page, problems = paginate(request, initiatives, settings.INITIATIVES_PER_PAGE * 2)
+    if not page.paginator.count:  # only partners of something published are public
+        raise Http404
     roles = {}
     for partnership in Partnership.objects.filter(
         partner=partner, initiative__in=[initiative.pk for initiative in page.object_list]
