@@ -23,6 +23,25 @@ from .models import City, Funding, Initiative, Issue, Partnership, Programming, 
 MAX_QUERY_LENGTH = 500
 
 
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One option of a vocabulary, light enough to keep in memory: its slug and names."""
+
+    slug: str
+    name_es: str
+    name_en: str
+
+    @property
+    def name(self):
+        if get_language() == "en":
+            return self.name_en or self.name_es
+        return self.name_es or self.name_en
+
+    @classmethod
+    def all_of(cls, queryset):
+        return [cls(*row) for row in queryset.values_list("slug", "name_es", "name_en")]
+
+
 @dataclass
 class Vocabulary:
     """The options staff can extend, read once per request."""
@@ -38,10 +57,10 @@ class Vocabulary:
         return pagecache.remember(
             "vocabulary",
             lambda: cls(
-                themes=list(Theme.objects.order_by("order")),
-                fundings=list(Funding.objects.all()),
-                issues=list(Issue.objects.all()),
-                cities=list(City.objects.only("slug", "name", "name_es", "name_en", "country")),
+                themes=Term.all_of(Theme.objects.order_by("order")),
+                fundings=Term.all_of(Funding.objects.all()),
+                issues=Term.all_of(Issue.objects.all()),
+                cities=Term.all_of(City.objects.all()),
             ),
         )
 
@@ -264,10 +283,14 @@ class InitiativeFilter(django_filters.FilterSet):
         """
         self.form.is_valid()
         parts = []
+        everything = self.filter_queryset(self.queryset.all())
         for name, path in self.FACETS.items():
+            # A facet nobody chose counts within the whole filtered list; a chosen one within
+            # what the other filters give.
+            chosen = self.form.cleaned_data.get(name) not in (None, "", [])
+            source = self.filter_queryset(self.queryset.all(), skip=name) if chosen else everything
             parts.append(
-                self.filter_queryset(self.queryset.all(), skip=name)
-                .order_by()
+                source.order_by()
                 .annotate(facet=Value(name), option=F(path))
                 .values("facet", "option")
                 .annotate(count=Count("pk", distinct=True))

@@ -94,14 +94,23 @@ def connect_signals():
         signal.connect(content_changed, dispatch_uid=f"pagecache-{id(signal)}")
 
 
+_remembered = {}
+
+
 def remember(name, build):
     """``build()``, computed once per generation: for data every page reads and that changes
-    only when the content does, such as the filter vocabularies."""
-    key = f"data:{generation()}:{name}"
+    only when the content does, such as the filter vocabularies. Kept in the process as well
+    as in the cache, so that a request of the same generation does not even unpickle it."""
+    current = generation()
+    kept = _remembered.get(name)
+    if kept is not None and kept[0] == current:
+        return kept[1]
+    key = f"data:{current}:{name}"
     value = cache.get(key)
     if value is None:
         value = build()
         cache.set(key, value, timeout=max(settings.PAGE_CACHE_SECONDS, 300))
+    _remembered[name] = (current, value)
     return value
 
 

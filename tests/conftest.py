@@ -7,6 +7,8 @@ from django.test.utils import override_settings
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
+from ppci import pagecache
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _test_server_settings():
@@ -35,6 +37,7 @@ def _empty_caches():
     """Each test starts with empty caches: a page kept by one test never reaches another,
     whose database was rolled back without a signal."""
     cache.clear()
+    pagecache.invalidate()
     yield
     cache.clear()
 
