@@ -1,10 +1,16 @@
 """Initiatives most like a given one, by what they share, with the reason in words."""
 
+from dataclasses import dataclass, field
+
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import IntegerField, Q, Value
+from django.db.models import IntegerField, Prefetch, Q, Value
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from ppci import pagecache
+
+from .exports import in_language
 from .models import Initiative, Partnership
 
 WEIGHTS = {"kind": 3, "theme": 2, "issue": 2, "funding": 1}
@@ -91,55 +97,109 @@ def best_scores(initiative, limit):
         return [initiative_id for initiative_id, _score in cursor.fetchall()]
 
 
+@dataclass
+class RelatedCase:
+    """A related initiative as the page shows it: plain values in both languages, and what
+    it has of each dimension, so that it can be kept in the cache and say why in any
+    language."""
+
+    slug: str
+    title_es: str
+    title_en: str
+    city_es: str
+    city_en: str
+    kinds: frozenset
+    themes: frozenset
+    issues: frozenset
+    fundings: frozenset
+    reasons: list = field(default_factory=list)
+
+    @property
+    def title(self):
+        return in_language(self.title_es, self.title_en)
+
+    @property
+    def city(self):
+        name = in_language(self.city_es, self.city_en)
+        return {"name": name} if name else None
+
+    def get_absolute_url(self):
+        return reverse("casebook:detail", kwargs={"slug": self.slug})
+
+
+def find_related(initiative, limit):
+    best = best_scores(initiative, limit)
+    if not best:
+        return []
+    candidates = (
+        Initiative.objects.published()
+        .filter(pk__in=best)
+        .select_related("city")
+        .prefetch_related(
+            "themes",
+            "issues",
+            "fundings",
+            Prefetch("partnerships", queryset=Partnership.objects.select_related("partner")),
+        )
+    )
+    by_pk = {candidate.pk: candidate for candidate in candidates}
+    return [
+        RelatedCase(
+            slug=candidate.slug,
+            title_es=candidate.title_es or "",
+            title_en=candidate.title_en or "",
+            city_es=candidate.city.name_es if candidate.city else "",
+            city_en=(candidate.city.name_en or "") if candidate.city else "",
+            kinds=frozenset(p.partner.kind for p in candidate.partnerships.all()),
+            themes=frozenset(t.pk for t in candidate.themes.all()),
+            issues=frozenset(i.pk for i in candidate.issues.all()),
+            fundings=frozenset(f.pk for f in candidate.fundings.all()),
+        )
+        for candidate in (by_pk.get(pk) for pk in best)
+        if candidate is not None
+    ]
+
+
 def related_initiatives(initiative, limit=5):
     """Up to ``limit`` published initiatives, most similar first, each with ``reasons``.
 
     A fixed number of queries and a bounded amount of work whatever the number of
-    initiatives: one query scores the candidate pool in the database, one fetches the
-    winners (with their links prefetched); the reasons come from what both sides already
-    have in memory.
+    initiatives: one query scores the candidate pool in the database, a few fetch the
+    winners. The result is kept for the current content generation (any change to the case
+    book makes a new one); the reasons are put in words for each request's language.
     """
-    best = best_scores(initiative, limit)
-    if not best:
-        return []
-    candidates = Initiative.objects.published().filter(pk__in=best).for_export()
-    by_pk = {candidate.pk: candidate for candidate in candidates}
-    related = []
-    for pk in best:
-        candidate = by_pk.get(pk)
-        if candidate is None:
-            continue
-        candidate.reasons = reasons(initiative, candidate)
-        related.append(candidate)
-    return related
+    cases = pagecache.remember(
+        f"related:{initiative.pk}:{limit}",
+        lambda: find_related(initiative, limit),
+        in_process=False,
+    )
+    for case in cases:
+        case.reasons = reasons(initiative, case)
+    return cases
 
 
 def reasons(initiative, candidate):
     mine_kinds = {
         p.partner.kind: p.partner.get_kind_display() for p in initiative.partnerships.all()
     }
-    their_kinds = {p.partner.kind for p in candidate.partnerships.all()}
     found = [
         _("also works with a %(kind)s") % {"kind": label}
         for kind, label in mine_kinds.items()
-        if kind in their_kinds
+        if kind in candidate.kinds
     ]
-    themes = {t.pk for t in candidate.themes.all()}
     found += [
         _("also works on %(theme)s") % {"theme": str(t.name).lower()}
         for t in initiative.themes.all()
-        if t.pk in themes
+        if t.pk in candidate.themes
     ]
-    issues = {i.pk for i in candidate.issues.all()}
     found += [
         _("also addresses %(issue)s") % {"issue": str(i.name).lower()}
         for i in initiative.issues.all()
-        if i.pk in issues
+        if i.pk in candidate.issues
     ]
-    fundings = {f.pk for f in candidate.fundings.all()}
     found += [
         _("also funded through %(funding)s") % {"funding": str(f.name).lower()}
         for f in initiative.fundings.all()
-        if f.pk in fundings
+        if f.pk in candidate.fundings
     ]
     return found[:3]

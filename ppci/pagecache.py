@@ -97,12 +97,14 @@ def connect_signals():
 _remembered = {}
 
 
-def remember(name, build):
-    """``build()``, computed once per generation: for data every page reads and that changes
-    only when the content does, such as the filter vocabularies. Kept in the process as well
-    as in the cache, so that a request of the same generation does not even unpickle it."""
+def remember(name, build, in_process=True):
+    """``build()``, computed once per generation: for data that changes only when the
+    content does, such as the filter vocabularies or an initiative's related cases. With
+    ``in_process``, kept in the process as well as in the cache, so that a request of the
+    same generation does not even unpickle it (for a few values every page reads, not for
+    one per initiative)."""
     current = generation()
-    kept = _remembered.get(name)
+    kept = _remembered.get(name) if in_process else None
     if kept is not None and kept[0] == current:
         return kept[1]
     key = f"data:{current}:{name}"
@@ -110,7 +112,8 @@ def remember(name, build):
     if value is None:
         value = build()
         cache.set(key, value, timeout=max(settings.PAGE_CACHE_SECONDS, 300))
-    _remembered[name] = (current, value)
+    if in_process:
+        _remembered[name] = (current, value)
     return value
 
 

@@ -124,6 +124,26 @@ def test_the_initiative_page_takes_the_same_queries_with_one_or_three_related(
     assert response.context["related"][0].reasons[0] == "also works with a sports team"
 
 
+def test_related_cases_are_kept_until_the_case_book_changes(client, db, django_assert_num_queries):
+    theme = make_theme(slug="messaging", order=5)
+    club = make_partner(kind="sports-team")
+    make_initiative(slug="case", themes=[theme], partners=[club])
+    make_initiative(slug="first", title_en="First neighbour", themes=[theme], partners=[club])
+    client.get("/en/initiatives/case/")
+    with django_assert_num_queries(7):  # the case itself; its related cases are kept
+        response = client.get("/en/initiatives/case/")
+    assert [case.slug for case in response.context["related"]] == ["first"]
+    make_initiative(slug="second", title_en="Second neighbour", themes=[theme], partners=[club])
+    response = client.get("/en/initiatives/case/")
+    assert {case.slug for case in response.context["related"]} == {"first", "second"}
+    assert "Second neighbour" in response.content.decode()
+    Initiative.objects.filter(slug="first").update(status="draft")
+    make_initiative(slug="third", themes=[theme])  # a save: the generation moves on
+    response = client.get("/en/initiatives/case/")
+    assert "first" not in {case.slug for case in response.context["related"]}
+    assert "First neighbour" not in response.content.decode()
+
+
 def test_the_feed_is_atom_in_the_page_language_without_drafts(client, casebook):
     Initiative.objects.filter(slug="gcerf").update(status="draft")
     for lang, title in (("es", "Ruta N"), ("en", "Ruta N")):
