@@ -432,6 +432,10 @@ class Partnership(models.Model):
                 violation_error_message=_("This partner already has this role in this initiative."),
             ),
         ]
+        indexes = [
+            # A partner's initiatives from the index alone (a partner's page, facet counts).
+            models.Index(fields=["partner", "initiative"], name="partnership_partner_idx"),
+        ]
 
     def __str__(self):
         return f"{self.partner} — {self.get_role_display()}"

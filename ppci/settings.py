@@ -114,6 +114,14 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# PostgreSQL's default planner costs assume spinning disks, and so prefer scanning a whole
+# table to a thousand index lookups that take a millisecond on an SSD. Empty to keep the
+# server's own setting (a pooler that refuses startup options, say).
+PG_RANDOM_PAGE_COST = os.environ.get("PG_RANDOM_PAGE_COST", "1.1")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and PG_RANDOM_PAGE_COST:
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c random_page_cost={float(PG_RANDOM_PAGE_COST)}"
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Reopening an SQLite file costs nothing; a kept connection only pins an old file.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
