@@ -5,6 +5,7 @@ Shared by every filterable list: each FilterSet provides ``FACETS``, ``facet_cou
 """
 
 from django.utils.text import capfirst
+from django_countries import countries
 
 from .paging import query_without
 
@@ -15,15 +16,8 @@ MAX_OPTIONS = 20
 
 def country_options(filterset, counts):
     """Only the countries that give results (or were chosen), by name."""
-    chosen = set(filterset.selected("country"))
-    return sorted(
-        (
-            (code, name)
-            for code, name in filterset.filters["country"].extra["choices"]
-            if code in counts["country"] or code in chosen
-        ),
-        key=lambda item: str(item[1]),
-    )
+    codes = set(counts["country"]) | set(filterset.selected("country"))
+    return sorted(((code, countries.name(code)) for code in codes), key=lambda item: item[1])
 
 
 def build_facets(filterset, request, labels, always_shown=(), repeatable=None, text_filters=()):

@@ -4,6 +4,7 @@ Different parameters combine with AND, repeated values of one parameter with OR.
 values are set aside with a message instead of failing the whole filter.
 """
 
+import functools
 from dataclasses import dataclass, field
 
 import django_filters
@@ -65,6 +66,17 @@ class Vocabulary:
         )
 
 
+def country_choices():
+    """Every country, named in the current language. A callable, so that the form copied for
+    each request does not copy 250 choices too."""
+    return list(countries)
+
+
+@functools.cache
+def country_codes():
+    return frozenset(countries.countries)
+
+
 SORTS = {
     "relevance": _("relevance"),
     "title": _("title (A–Z)"),
@@ -121,7 +133,7 @@ class InitiativeFilter(django_filters.FilterSet):
         label=_("Scale"), choices=Scale.choices, field_name="scale", distinct=False
     )
     country = django_filters.MultipleChoiceFilter(
-        label=_("Country"), choices=list(countries), field_name="country", distinct=False
+        label=_("Country"), choices=country_choices, field_name="country", distinct=False
     )
     city = django_filters.MultipleChoiceFilter(
         label=_("City"), field_name="city__slug", distinct=False
@@ -175,16 +187,17 @@ class InitiativeFilter(django_filters.FilterSet):
             self.form.fields[name].choices = filters[name].extra["choices"]
 
     def known_values(self, name):
-        return {
-            "theme": {t.slug for t in self.vocabulary.themes},
-            "funding": {f.slug for f in self.vocabulary.fundings},
-            "issue": {i.slug for i in self.vocabulary.issues},
-            "city": {c.slug for c in self.vocabulary.cities},
-            "sector": set(Sector.values),
-            "kind": set(Kind.values),
-            "scale": set(Scale.values),
-            "country": set(dict(countries)),
-        }[name]
+        known = {
+            "theme": lambda: {t.slug for t in self.vocabulary.themes},
+            "funding": lambda: {f.slug for f in self.vocabulary.fundings},
+            "issue": lambda: {i.slug for i in self.vocabulary.issues},
+            "city": lambda: {c.slug for c in self.vocabulary.cities},
+            "sector": lambda: set(Sector.values),
+            "kind": lambda: set(Kind.values),
+            "scale": lambda: set(Scale.values),
+            "country": country_codes,
+        }
+        return known[name]()
 
     def _set_aside_unknown(self, data):
         """Keep the values we know; tell the visitor about the others."""

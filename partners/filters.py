@@ -1,8 +1,8 @@
 import django_filters
 from django.db.models import Count, F, Value
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 
+from casebook.filters import country_choices
 from ppci.text import fold
 
 from .models import Kind, Partner, Sector
@@ -21,7 +21,7 @@ class PartnerFilter(django_filters.FilterSet):
         label=_("Kind"), choices=Kind.choices, distinct=False
     )
     country = django_filters.MultipleChoiceFilter(
-        label=_("Country"), choices=list(countries), distinct=False
+        label=_("Country"), choices=country_choices, distinct=False
     )
 
     FACETS = ("sector", "kind", "country")

@@ -66,7 +66,18 @@ def partner_detail(request, slug):
     initiatives = (
         Initiative.objects.published()
         .filter(pk__in=Partnership.objects.filter(partner=partner).values("initiative_id"))
-        .for_listing()
+        .select_related("city")
+        .only(
+            "slug",
+            "title",
+            "title_es",
+            "title_en",
+            "country",
+            "city__name",
+            "city__name_es",
+            "city__name_en",
+            "city__slug",
+        )
         .order_by(title_in_language(), "slug")
     )
     page, problems = paginate(request, initiatives, settings.INITIATIVES_PER_PAGE * 2)
