@@ -8,6 +8,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from ppci import pagecache
+from tests.factories import make_staff
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -22,6 +23,8 @@ def _test_server_settings():
     override = override_settings(
         SECURE_SSL_REDIRECT=False,
         PAGE_CACHE_SECONDS=0,
+        # Staff log in through the login form in many tests; a cheap hasher keeps that quick.
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
         STORAGES={
             "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -64,3 +67,13 @@ hypothesis_settings.register_profile(
     derandomize=False,
 )
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture
+def editor(db):
+    return make_staff("eva", "Editors")
+
+
+@pytest.fixture
+def reviewer(db):
+    return make_staff("rafa", "Reviewers")

@@ -97,3 +97,15 @@ def make_initiative(*, themes=(), partners=(), fundings=(), issues=(), figures=0
             unit="people",
         )
     return initiative
+
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_staff(username, group):
+    """A staff account in one of the groups the migrations create ("Editors", "Reviewers")."""
+    from django.contrib.auth.models import Group, User
+
+    user = User.objects.create_user(username, password=PASSWORD, is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    return user

@@ -15,17 +15,10 @@ from django.utils import translation
 from casebook.admin import InitiativeAdmin
 from casebook.models import City, Figure, Initiative, Partnership, Status, Theme
 from partners.models import Kind, Partner, Sector
-
-PASSWORD = "correct horse battery staple"
+from tests.factories import PASSWORD, make_staff  # noqa: F401  (used by other tests)
 
 # WhiteNoise warns that collectstatic has not been run; tests read static files from the source.
 pytestmark = pytest.mark.filterwarnings("ignore:No directory at:UserWarning")
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Staff log in through the login form; a cheap hasher keeps that quick."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 # Things in the case book, made directly with the ORM.
@@ -63,12 +56,6 @@ def make_initiative(slug="parques-del-rio", title="Parques del Río", themes=Non
     )
     initiative.themes.set(themes or [a_theme()])
     return initiative
-
-
-def make_staff(username, group):
-    user = User.objects.create_user(username, password=PASSWORD, is_staff=True)
-    user.groups.add(Group.objects.get(name=group))
-    return user
 
 
 # A client that behaves as a browser does: CSRF checks on, logged in through the login
@@ -167,16 +154,6 @@ def errors_on(response, field_id):
         re.DOTALL,
     )
     return re.findall(r"<li>(.*?)</li>", found.group(1)) if found else []
-
-
-@pytest.fixture
-def editor(db):
-    return make_staff("eva", "Editors")
-
-
-@pytest.fixture
-def reviewer(db):
-    return make_staff("rafa", "Reviewers")
 
 
 # Groups.

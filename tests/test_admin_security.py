@@ -10,19 +10,9 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from tests.test_admin import PASSWORD, form_on, log_in, make_initiative, make_staff
+from tests.test_admin import PASSWORD, form_on, log_in, make_initiative
 
 LOGIN = "/admin/login/"
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def editor(db):
-    return make_staff("eva", "Editors")
 
 
 def attempt(browser, username, password):

@@ -10,11 +10,6 @@ from partners.models import Partner
 from tests.test_admin import form_on, log_in, make_initiative, make_staff
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def eva(db):
     return make_staff("eva", "Editors")

@@ -1,29 +1,13 @@
 """Nothing is lost: every change is in the history with who, when and what; a deleted
 initiative comes back from the admin with its partners, figures and sources."""
 
-import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
 from reversion.models import Version
 
 from casebook.models import Figure, Initiative, Partnership, Source, Theme
 from partners.models import Partner
-from tests.test_admin import PASSWORD, form_on, log_in, make_initiative, make_staff
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def editor(db):
-    return make_staff("eva", "Editors")
-
-
-@pytest.fixture
-def reviewer(db):
-    return make_staff("rafa", "Reviewers")
+from tests.test_admin import PASSWORD, form_on, log_in, make_initiative
 
 
 def history_of(browser, admin_name, pk):

@@ -12,7 +12,7 @@ from casebook.models import Initiative, Status
 from ppci import pagecache
 from tests import test_admin
 from tests.factories import make_initiative, make_partner, make_theme
-from tests.test_admin import change_url, form_on, log_in, make_staff
+from tests.test_admin import change_url, form_on, log_in
 
 pytestmark = pytest.mark.django_db
 
@@ -20,12 +20,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _page_cache_on(settings):
     settings.PAGE_CACHE_SECONDS = 3600
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def reviewer(db):
-    return make_staff("rafa", "Reviewers")
 
 
 def queries_for(client, url):

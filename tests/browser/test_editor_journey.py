@@ -19,11 +19,6 @@ PASSWORD = "a long enough passphrase for staff"
 staff_groups = importlib.import_module("casebook.migrations.0003_staff_groups")
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def staff_member(username, group_name):
     """A staff account in one of the groups a migration creates (re-created here, since the
     live-server tests empty the database between tests)."""
