@@ -174,8 +174,11 @@ class InitiativeFilter(django_filters.FilterSet):
         model = Initiative
         fields = []
 
-    def __init__(self, data=None, queryset=None, *, vocabulary=None, **kwargs):
+    def __init__(
+        self, data=None, queryset=None, *, vocabulary=None, facets_of_everything=None, **kwargs
+    ):
         self.vocabulary = vocabulary or Vocabulary.load()
+        self.facets_of_everything = facets_of_everything
         self.notices = []
         super().__init__(self._set_aside_unknown(data), queryset, **kwargs)
         filters = self.filters
@@ -292,9 +295,23 @@ class InitiativeFilter(django_filters.FilterSet):
     def facet_counts(self):
         """For each facet, how many initiatives each option gives with the other filters.
 
-        One query: a UNION ALL of one grouped count per facet.
+        One query: a UNION ALL of one grouped count per facet. With no filter at all, the
+        counts of the whole case book are kept for the current content generation (given
+        ``facets_of_everything``, the name of what the queryset holds).
         """
         self.form.is_valid()
+        filtering = any(
+            value not in (None, "", [])
+            for name, value in self.form.cleaned_data.items()
+            if name != "sort"
+        )
+        if self.facets_of_everything and not filtering:
+            return pagecache.remember(
+                f"facets:{self.facets_of_everything}", self._count_facets, in_process=False
+            )
+        return self._count_facets()
+
+    def _count_facets(self):
         parts = []
         everything = self.filter_queryset(self.queryset.all())
         for name, path in self.FACETS.items():

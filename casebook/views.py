@@ -7,6 +7,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods
 
 from partners.models import KINDS_BY_SECTOR, Kind, Sector
+from ppci import pagecache
 
 from . import citation, exports, search
 from .compare import MAX_CASES, chosen_initiatives
@@ -19,23 +20,45 @@ from .paging import paginate, query_without
 from .related import related_initiatives
 
 
+def sees_drafts(request):
+    return request.user.is_authenticated and request.user.is_staff
+
+
 def visible_initiatives(request):
     """The public sees published initiatives; staff also see drafts, marked as such."""
-    if request.user.is_authenticated and request.user.is_staff:
+    if sees_drafts(request):
         return Initiative.objects.all()
     return Initiative.objects.published()
 
 
+def case_book_counts():
+    """Counts over the whole published case book, for the home page: a scan of every
+    initiative, so they are kept for the current content generation."""
+    published = Initiative.objects.published()
+    return {
+        "themes": dict(
+            Initiative.themes.through.objects.filter(initiative__in=published.values("pk"))
+            .values_list("theme_id")
+            .annotate(count=Count("pk"))
+            .order_by()
+        ),
+        "sectors": dict(
+            Partnership.objects.published()
+            .values_list("partner__sector")
+            .annotate(count=Count("initiative", distinct=True))
+            .order_by()
+        ),
+        "initiatives": published.count(),
+    }
+
+
 def home(request):
     published = Initiative.objects.published()
-    themes = Theme.objects.annotate(
-        initiative_count=Count("initiatives", filter=Q(initiatives__status="published"))
-    ).order_by("order")
-    sector_counts = dict(
-        Partnership.objects.published()
-        .values_list("partner__sector")
-        .annotate(count=Count("initiative", distinct=True))
-    )
+    counts = pagecache.remember("case-book-counts", case_book_counts)
+    themes = list(Theme.objects.order_by("order"))
+    for theme in themes:
+        theme.initiative_count = counts["themes"].get(theme.pk, 0)
+    sector_counts = counts["sectors"]
     context = {
         "themes": themes,
         "sectors": [
@@ -49,7 +72,7 @@ def home(request):
             for sector in Sector
         ],
         "latest": published.for_listing().order_by("-published_at", "slug")[:6],
-        "initiative_count": published.count(),
+        "initiative_count": counts["initiatives"],
     }
     return render(request, "casebook/home.html", context)
 
@@ -66,8 +89,14 @@ ALWAYS_SHOWN = {"theme", "sector", "programming"}
 @refuse_oversized_query
 def initiative_list(request):
     vocabulary = Vocabulary.load()
+    queryset = visible_initiatives(request)
     filterset = InitiativeFilter(
-        request.GET, queryset=visible_initiatives(request), vocabulary=vocabulary
+        request.GET,
+        queryset=queryset,
+        vocabulary=vocabulary,
+        # What the published case book counts is the same for every visitor who filters
+        # nothing; staff, who also see drafts, get theirs counted afresh.
+        facets_of_everything=None if sees_drafts(request) else "published",
     )
     query = filterset.search_text
     listing = search.with_snippets(filterset.qs.for_listing(), query)

@@ -217,3 +217,39 @@ def test_with_local_memory_every_process_reads_the_generation_from_one_file(clie
     Initiative.objects.filter(slug="case").update(title_en="Changed by another worker")
     pagecache.generation_file().write_text("moved-on-by-another-process")
     assert "Changed by another worker" in client.get("/en/initiatives/case/").content.decode()
+
+
+def test_whole_case_book_counts_are_kept_until_something_changes(
+    client, django_assert_max_num_queries
+):
+    from tests.factories import make_theme as theme_factory
+
+    trust = theme_factory(slug="trust", name_en="Trust")
+    make_initiative(slug="one", title_en="First case", themes=[trust])
+    first = client.get("/en/")  # the page cache is on, so read the counts from the context
+    assert first.context["initiative_count"] == 1
+    make_initiative(slug="two", title_en="Second case", themes=[trust])
+    home = client.get("/en/")
+    assert home.context["initiative_count"] == 2
+    assert [t.initiative_count for t in home.context["themes"] if t.slug == "trust"] == [2]
+    listing = client.get("/en/initiatives/")
+    theme_facet = next(f for f in listing.context["facets"] if f["name"] == "theme")
+    assert [o["count"] for o in theme_facet["options"] if o["value"] == "trust"] == [2]
+    Initiative.objects.get(slug="two").delete()
+    listing = client.get("/en/initiatives/?sort=-year")
+    theme_facet = next(f for f in listing.context["facets"] if f["name"] == "theme")
+    assert [o["count"] for o in theme_facet["options"] if o["value"] == "trust"] == [1]
+
+
+def test_staff_get_counts_with_drafts_never_the_public_ones(client, admin_client):
+    make_initiative(slug="public", title_en="Public case")
+    make_initiative(slug="draft", title_en="Draft case", status=Status.DRAFT)
+    public = client.get("/en/initiatives/?sort=title")
+    staff = admin_client.get("/en/initiatives/?sort=-year")
+    assert public.context["page"].paginator.count == 1
+    assert staff.context["page"].paginator.count == 2
+    programming = next(f for f in staff.context["facets"] if f["name"] == "programming")
+    assert sum(o["count"] for o in programming["options"]) == 2
+    again = client.get("/en/initiatives/?sort=-year")
+    programming = next(f for f in again.context["facets"] if f["name"] == "programming")
+    assert sum(o["count"] for o in programming["options"]) == 1
