@@ -11,7 +11,7 @@ from .paging import query_without
 
 # A facet with more options than this (cities, countries at network scale) shows the most
 # common ones, and any chosen; the others stay reachable through search and the address.
-MAX_OPTIONS = 20
+MAX_OPTIONS = 12
 
 
 def country_options(filterset, counts):

@@ -2,7 +2,8 @@ from decimal import Decimal
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
-from django.db.models import F, Prefetch, Q
+from django.db.models import F, Prefetch, Q, Value
+from django.db.models.functions import Coalesce, Lower, NullIf
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import number_format
@@ -305,6 +306,14 @@ class Initiative(models.Model):
             models.Index(fields=["status", "-published_at"], name="initiative_published_idx"),
             models.Index(fields=["status", "year_founded"], name="initiative_year_idx"),
             models.Index(fields=["status", "country"], name="initiative_country_idx"),
+            # The list's default order, in each language, so that a page is read off the index
+            # instead of sorting every initiative.
+            models.Index(Lower("title_es"), "slug", name="initiative_title_es_idx"),
+            models.Index(
+                Lower(Coalesce(NullIf("title_en", Value("")), "title_es")),
+                "slug",
+                name="initiative_title_en_idx",
+            ),
         ]
 
     def __str__(self):

@@ -114,14 +114,23 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-# PostgreSQL's default planner costs assume spinning disks, and so prefer scanning a whole
-# table to a thousand index lookups that take a millisecond on an SSD. Empty to keep the
-# server's own setting (a pooler that refuses startup options, say).
-PG_RANDOM_PAGE_COST = os.environ.get("PG_RANDOM_PAGE_COST", "1.1")
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and PG_RANDOM_PAGE_COST:
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        f"-c random_page_cost={float(PG_RANDOM_PAGE_COST)}"
+# Planner settings for this app's PostgreSQL connections. The default costs assume spinning
+# disks, and so prefer scanning a whole table to a thousand index lookups that take a
+# millisecond on an SSD; and a page's short queries lose more to starting parallel workers
+# than they gain, while the other requests need the cores. Empty keeps the server's setting
+# (for a pooler that refuses startup options, say).
+PG_OPTIONS = {
+    "random_page_cost": os.environ.get("PG_RANDOM_PAGE_COST", "1.1"),
+    "max_parallel_workers_per_gather": os.environ.get("PG_MAX_PARALLEL_WORKERS_PER_GATHER", "0"),
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    options = " ".join(
+        f"-c {name}={float(value) if '.' in value else int(value)}"
+        for name, value in PG_OPTIONS.items()
+        if value
     )
+    if options:
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = options
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Reopening an SQLite file costs nothing; a kept connection only pins an old file.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
