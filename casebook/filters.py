@@ -5,6 +5,7 @@ values are set aside with a message instead of failing the whole filter.
 """
 
 import functools
+import hashlib
 from dataclasses import dataclass, field
 
 import django_filters
@@ -295,21 +296,24 @@ class InitiativeFilter(django_filters.FilterSet):
     def facet_counts(self):
         """For each facet, how many initiatives each option gives with the other filters.
 
-        One query: a UNION ALL of one grouped count per facet. With no filter at all, the
-        counts of the whole case book are kept for the current content generation (given
-        ``facets_of_everything``, the name of what the queryset holds).
+        One query: a UNION ALL of one grouped count per facet. For the public list (given
+        ``facets_of_everything``, the name of what the queryset holds), the counts of each
+        combination of filters are kept for the current content generation: the next page,
+        another sort order or the next visitor with the same filters reuse them, and any
+        change to the case book starts afresh.
         """
         self.form.is_valid()
-        filtering = any(
-            value not in (None, "", [])
+        if not self.facets_of_everything:
+            return self._count_facets()
+        state = sorted(
+            (name, str(value))
             for name, value in self.form.cleaned_data.items()
-            if name != "sort"
+            if name != "sort" and value not in (None, "", [])
         )
-        if self.facets_of_everything and not filtering:
-            return pagecache.remember(
-                f"facets:{self.facets_of_everything}", self._count_facets, in_process=False
-            )
-        return self._count_facets()
+        digest = hashlib.sha256(repr(state).encode()).hexdigest()[:32]
+        return pagecache.remember(
+            f"facets:{self.facets_of_everything}:{digest}", self._count_facets, in_process=False
+        )
 
     def _count_facets(self):
         parts = []
@@ -323,7 +327,9 @@ class InitiativeFilter(django_filters.FilterSet):
                 source.order_by()
                 .annotate(facet=Value(name), option=F(path))
                 .values("facet", "option")
-                .annotate(count=Count("pk", distinct=True))
+                # An initiative has many partners of one sector or kind, but each theme,
+                # funding, issue or column value once: only those two need counting distinct.
+                .annotate(count=Count("pk", distinct=name in ("sector", "kind")))
                 .values_list("facet", "option", "count")
             )
         counts = {name: {} for name in self.FACETS}
