@@ -511,8 +511,9 @@ def markdown(report):
         lines += ["", "### Server time (in-process, page cache off)", ""]
         lines += [
             "The first request of each page is shown apart: it also computes what is then kept "
-            "for the current content generation (vocabularies, related cases, the counts of the "
-            "whole case book). The page cache is off throughout.",
+            "for the current content generation (vocabularies, related cases, facet counts of each "
+            "combination of filters, the counts of the whole case book). The page cache is off "
+            "throughout.",
             "",
             "| page | median ms | p95 ms | first request ms | SQL queries | requests |",
             "|---|---|---|---|---|---|",
