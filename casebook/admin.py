@@ -14,8 +14,8 @@ from reversion import add_to_revision
 from reversion.admin import VersionAdmin
 
 from partners.models import Sector
-from ppci import pagecache
-from ppci.locking import VersionCheckedForm
+from ppci.lib import pagecache
+from ppci.lib.locking import VersionCheckedForm
 
 from .models import (
     City,

@@ -9,14 +9,12 @@ class CasebookConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from ppci import (
-            pagecache,
-            security,  # noqa: F401  (logs admin lockouts)
-        )
+        from ppci.lib import pagecache
 
         from . import signals  # noqa: F401
 
-        pagecache.connect_signals()
+        # Corrections are private: sending one changes no public page.
+        pagecache.watch(self, private=["correction"])
 
         post_migrate.connect(restore_search_index, sender=self)
 

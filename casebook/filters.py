@@ -4,7 +4,6 @@ Different parameters combine with AND, repeated values of one parameter with OR.
 values are set aside with a message instead of failing the whole filter.
 """
 
-import functools
 import hashlib
 from dataclasses import dataclass, field
 
@@ -14,10 +13,10 @@ from django.db.models.functions import Coalesce, Lower, NullIf
 from django.http import QueryDict
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 
 from partners.models import Kind, Sector
-from ppci import pagecache
+from ppci.lib import pagecache
+from ppci.lib.countries import country_choices, country_codes
 
 from . import search
 from .models import City, Funding, Initiative, Issue, Partnership, Programming, Scale, Theme
@@ -65,17 +64,6 @@ class Vocabulary:
                 cities=Term.all_of(City.objects.all()),
             ),
         )
-
-
-def country_choices():
-    """Every country, named in the current language. A callable, so that the form copied for
-    each request does not copy 250 choices too."""
-    return list(countries)
-
-
-@functools.cache
-def country_codes():
-    return frozenset(countries.countries)
 
 
 SORTS = {

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from partners.models import Partner
-from ppci.locking import count_save
+from ppci.lib.locking import count_save
 
 
 def fields_named_in_errors(model_instance, error, codes_to_fields):
@@ -402,6 +402,10 @@ class Role(models.TextChoices):
 class PartnershipQuerySet(models.QuerySet):
     def published(self):
         return self.filter(initiative__status=Status.PUBLISHED)
+
+    def partners(self):
+        """The partners of these partnerships, each once."""
+        return Partner.objects.filter(pk__in=self.values("partner_id"))
 
 
 class PartnershipManager(models.Manager.from_queryset(PartnershipQuerySet)):

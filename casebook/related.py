@@ -8,7 +8,7 @@ from django.db.models import IntegerField, Prefetch, Q, Value
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from ppci import pagecache
+from ppci.lib import pagecache
 
 from .exports import in_language
 from .models import Initiative, Partnership

@@ -26,7 +26,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
-from ppci.text import fold
+from ppci.lib.text import fold
 
 from .search_index import SQLITE_TABLE
 

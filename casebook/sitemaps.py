@@ -1,9 +1,7 @@
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from partners.models import Partner
-
-from .models import Initiative, Theme
+from .models import Initiative, Partnership, Theme
 
 
 class BilingualSitemap(Sitemap):
@@ -61,7 +59,7 @@ class PartnerSitemap(BilingualSitemap):
     priority = 0.4
 
     def items(self):
-        return Partner.objects.with_published_initiatives().order_by("slug")
+        return Partnership.objects.published().partners().order_by("slug")
 
 
 SITEMAPS = {

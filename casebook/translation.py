@@ -1,6 +1,6 @@
 from modeltranslation.translator import TranslationOptions, register
 
-from ppci.history import keep_history
+from ppci.lib.history import keep_history
 
 from .models import City, Figure, Funding, Initiative, Issue, Partnership, Source, Theme
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import partner_views, views
 from .feeds import NewInitiativesFeed
 
 app_name = "casebook"
@@ -45,3 +45,12 @@ urlpatterns = [
     path("feed/", NewInitiativesFeed(), name="feed"),
     path("accessibility/", views.accessibility, name="accessibility"),
 ]
+
+# The partner pages, under /partners/ with the names partners:list and partners:detail.
+partner_urlpatterns = (
+    [
+        path("", partner_views.partner_list, name="list"),
+        path("<slug:slug>/", partner_views.partner_detail, name="detail"),
+    ],
+    "partners",
+)

@@ -7,16 +7,16 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods
 
 from partners.models import KINDS_BY_SECTOR, Kind, Sector
-from ppci import pagecache
+from ppci.lib import pagecache
+from ppci.lib.facets import build_facets
+from ppci.lib.limits import refuse_oversized_query
+from ppci.lib.paging import paginate, query_without
 
 from . import citation, exports, search
 from .compare import MAX_CASES, chosen_initiatives
 from .corrections import CorrectionForm, client_key, over_limit
-from .facets import build_facets
 from .filters import SORTS, InitiativeFilter, Vocabulary
-from .limits import refuse_oversized_query
 from .models import City, Initiative, Partnership, Programming, Scale, Theme
-from .paging import paginate, query_without
 from .related import related_initiatives
 
 

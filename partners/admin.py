@@ -4,7 +4,7 @@ from django_countries.filters import CountryFilter
 from modeltranslation.admin import TranslationAdmin
 from reversion.admin import VersionAdmin
 
-from ppci.locking import VersionCheckedForm
+from ppci.lib.locking import VersionCheckedForm
 
 from .models import Partner
 

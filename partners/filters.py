@@ -2,8 +2,8 @@ import django_filters
 from django.db.models import Count, F, Value
 from django.utils.translation import gettext_lazy as _
 
-from casebook.filters import country_choices
-from ppci.text import fold
+from ppci.lib.countries import country_choices
+from ppci.lib.text import fold
 
 from .models import Kind, Partner, Sector
 

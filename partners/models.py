@@ -5,8 +5,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from ppci.locking import count_save
-from ppci.text import fold
+from ppci.lib.locking import count_save
+from ppci.lib.text import fold
 
 
 class Sector(models.TextChoices):
@@ -83,17 +83,7 @@ KINDS_BY_SECTOR = {
 SECTOR_OF_KIND = {kind: sector for sector, kinds in KINDS_BY_SECTOR.items() for kind in kinds}
 
 
-class PartnerQuerySet(models.QuerySet):
-    def with_published_initiatives(self):
-        """Partners that take part in at least one published initiative."""
-        from casebook.models import Partnership
-
-        return self.filter(
-            pk__in=Partnership.objects.published().values("partner_id"),
-        )
-
-
-class PartnerManager(models.Manager.from_queryset(PartnerQuerySet)):
+class PartnerManager(models.Manager):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 

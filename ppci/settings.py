@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     # History and recovery, admin login protection (see their sections below).
     "reversion",
     "axes",
+    # Shared helpers first, then the apps built on them.
+    "ppci.lib",
     "casebook",
     "partners",
 ]
@@ -64,7 +66,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy and Permissions-Policy on every response, static files included.
-    "ppci.security.SecurityPolicyMiddleware",
+    "ppci.lib.security.SecurityPolicyMiddleware",
     # Outside LocaleMiddleware, so that its language redirects are covered as well.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -76,7 +78,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # After every middleware that shapes a response, so that they also handle the pages it
     # serves from the cache.
-    "ppci.pagecache.PageCacheMiddleware",
+    "ppci.lib.pagecache.PageCacheMiddleware",
     # Turns a locked-out admin login into the lockout page; last, as django-axes requires.
     "axes.middleware.AxesMiddleware",
 ]
@@ -162,8 +164,8 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "ppci.security.lockout_response"
-AXES_CLIENT_IP_CALLABLE = "ppci.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "ppci.lib.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "ppci.lib.security.client_ip"
 # Behind N reverse proxies that append to X-Forwarded-For, the client is the Nth from the end.
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
 

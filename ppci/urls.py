@@ -5,6 +5,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from casebook.sitemaps import SITEMAPS
+from casebook.urls import partner_urlpatterns
 from casebook.views import robots_txt
 from ppci.views import benchmark_ceiling
 
@@ -16,7 +17,7 @@ urlpatterns = [
 
 localized = [
     path("", include("casebook.urls")),
-    path("partners/", include("partners.urls")),
+    path("partners/", include(partner_urlpatterns)),
 ]
 if settings.BENCHMARK_CEILING_VIEW:
     localized.append(path("bench/ceiling/", benchmark_ceiling, name="bench-ceiling"))

@@ -7,7 +7,7 @@ from django.test.utils import override_settings
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
-from ppci import pagecache
+from ppci.lib import pagecache
 from tests.factories import make_staff
 
 

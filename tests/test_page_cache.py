@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from casebook.models import Initiative, Status
-from ppci import pagecache
+from ppci.lib import pagecache
 from tests import test_admin
 from tests.factories import make_initiative, make_partner, make_theme
 from tests.test_admin import change_url, form_on, log_in

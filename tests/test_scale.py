@@ -7,8 +7,8 @@ from django.db.models import Count
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from casebook.facets import MAX_OPTIONS
 from casebook.models import Initiative, Partnership
+from ppci.lib.facets import MAX_OPTIONS
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,7 @@ from casebook.models import (
     Theme,
 )
 from partners.models import Partner
-from ppci.history import stored_fields
+from ppci.lib.history import stored_fields
 
 # The files load_casebook reads, in the order it reads them (file-name order).
 FILES = [

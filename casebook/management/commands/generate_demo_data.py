@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from casebook import demo
-from ppci import pagecache
+from ppci.lib import pagecache
 
 
 class Command(BaseCommand):

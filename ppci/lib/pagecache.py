@@ -2,8 +2,8 @@
 
 Each page is kept under its scheme, host, language and full path with the query string,
 plus a *generation*: a number that moves on whenever anything a public page shows is saved
-or deleted (any model of ``casebook`` or ``partners`` but the private ones), once at the
-change and once more when its transaction commits. A changed page is therefore never read
+or deleted (any model of an app that called ``watch()``, but the private ones it named), once
+at the change and once more when its transaction commits. A changed page is therefore never read
 back; old entries simply expire. Logged-in users always get a fresh page and never fill the
 cache, and pages that carry a CSRF token or set a cookie are not kept.
 
@@ -28,8 +28,9 @@ from django.urls import reverse
 from django.utils.translation import get_language
 
 GENERATION_KEY = "pages:generation"
-PUBLIC_APPS = {"casebook", "partners"}
-PRIVATE_MODELS = {"casebook.correction"}
+
+# App label → names of its models that never show publicly.
+_watched_apps = {}
 
 
 def cache_is_shared():
@@ -74,7 +75,8 @@ def invalidate():
 
 
 def shows_publicly(model):
-    return model._meta.app_label in PUBLIC_APPS and model._meta.label_lower not in PRIVATE_MODELS
+    private = _watched_apps.get(model._meta.app_label)
+    return private is not None and model._meta.model_name not in private
 
 
 def invalidate_now_and_at_commit(using=None):
@@ -89,7 +91,10 @@ def content_changed(sender, using=None, **kwargs):
         invalidate_now_and_at_commit(using)
 
 
-def connect_signals():
+def watch(app_config, private=()):
+    """Every save or delete of a model of this app (the many-to-many links included) moves
+    the generation on, except for the ``private`` models' (lower-case model names)."""
+    _watched_apps[app_config.label] = frozenset(private)
     for signal in (post_save, post_delete, m2m_changed):
         signal.connect(content_changed, dispatch_uid=f"pagecache-{id(signal)}")
 

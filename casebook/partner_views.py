@@ -1,21 +1,25 @@
+"""The partner pages: partners that take part in published initiatives, and each partner's
+initiatives with its roles. They live with the initiatives they list; their addresses are
+``partners:list`` and ``partners:detail``."""
+
 from django.conf import settings
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
-from casebook.facets import build_facets
-from casebook.filters import title_in_language
-from casebook.limits import refuse_oversized_query
-from casebook.models import Initiative, Partnership
-from casebook.paging import paginate, query_without
+from partners.filters import PartnerFilter
+from partners.models import KINDS_BY_SECTOR, Kind, Partner, Sector
+from ppci.lib.facets import build_facets
+from ppci.lib.limits import refuse_oversized_query
+from ppci.lib.paging import paginate, query_without
 
-from .filters import PartnerFilter
-from .models import KINDS_BY_SECTOR, Kind, Partner, Sector
+from .filters import title_in_language
+from .models import Initiative, Partnership
 
 
 def public_partners():
     """Partners of at least one published initiative, with how many."""
-    return Partner.objects.with_published_initiatives().annotate(
+    return Partnership.objects.published().partners().annotate(
         initiative_count=Count(
             "partnerships__initiative",
             filter=Q(partnerships__initiative__status="published"),
@@ -26,7 +30,7 @@ def public_partners():
 
 @refuse_oversized_query
 def partner_list(request):
-    filterset = PartnerFilter(request.GET, queryset=Partner.objects.with_published_initiatives())
+    filterset = PartnerFilter(request.GET, queryset=Partnership.objects.published().partners())
     page, page_problems = paginate(
         request,
         public_partners().filter(pk__in=filterset.qs.values("pk")).order_by("name_es", "slug"),

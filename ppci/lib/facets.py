@@ -7,7 +7,7 @@ Shared by every filterable list: each FilterSet provides ``FACETS``, ``facet_cou
 from django.utils.text import capfirst
 from django_countries import countries
 
-from .paging import query_without
+from ppci.lib.paging import query_without
 
 # A facet with more options than this (cities, countries at network scale) shows the most
 # common ones, and any chosen; the others stay reachable through search and the address.
