@@ -1,7 +1,6 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_countries.filters import CountryFilter
@@ -10,11 +9,9 @@ from modeltranslation.admin import (
     TranslationStackedInline,
     TranslationTabularInline,
 )
-from reversion import add_to_revision
 from reversion.admin import VersionAdmin
 
 from partners.models import Sector
-from ppci.lib import pagecache
 from ppci.lib.locking import VersionCheckedForm
 
 from .models import (
@@ -142,7 +139,7 @@ class InitiativeAdmin(HistoryAdmin):
     actions = ["publish", "unpublish"]
 
     def has_publish_permission(self, request):
-        return request.user.has_perm("casebook.publish_initiative")
+        return Initiative.may_publish(request.user)
 
     # Going back to an earlier version, or recovering a deleted initiative, can put a page
     # back in public view, so it is for those who may publish.
@@ -177,22 +174,23 @@ class InitiativeAdmin(HistoryAdmin):
         return readonly
 
     def save_model(self, request, obj, form, change):
-        # The form leaves status out for those who may not publish; this holds even if it didn't.
+        # The form leaves status out for those who may not publish; this holds even if it
+        # didn't: a change of status goes through the initiative's own transition, which
+        # checks the permission before anything is saved.
         stored = Status.DRAFT
         if change:
             stored = Initiative.objects.filter(pk=obj.pk).values_list("status", flat=True).get()
-        if obj.status != stored and not self.has_publish_permission(request):
-            raise PermissionDenied
-        if obj.status == Status.DRAFT:
-            obj.published_at = None
-        super().save_model(request, obj, form, change)
+        wanted, obj.status = obj.status, stored
+        if wanted == stored:
+            super().save_model(request, obj, form, change)
+        elif wanted == Status.PUBLISHED:
+            obj.publish(by=request.user)
+        else:
+            obj.unpublish(by=request.user)
 
     @admin.action(permissions=["publish"], description=_("Publish selected initiatives"))
     def publish(self, request, queryset):
-        now = timezone.now()
-        count = self._set_status(
-            request, queryset, Status.PUBLISHED, published_at=now, message=_("Published.")
-        )
+        count = self._log_each(request, queryset, queryset.publish, _("Published."))
         self.message_user(
             request,
             ngettext("%(count)d initiative published.", "%(count)d initiatives published.", count)
@@ -202,9 +200,7 @@ class InitiativeAdmin(HistoryAdmin):
 
     @admin.action(permissions=["publish"], description=_("Unpublish selected initiatives"))
     def unpublish(self, request, queryset):
-        count = self._set_status(
-            request, queryset, Status.DRAFT, published_at=None, message=_("Unpublished.")
-        )
+        count = self._log_each(request, queryset, queryset.unpublish, _("Unpublished."))
         self.message_user(
             request,
             ngettext(
@@ -214,22 +210,12 @@ class InitiativeAdmin(HistoryAdmin):
             messages.SUCCESS,
         )
 
-    def _set_status(self, request, queryset, status, published_at, message):
-        """Move the initiatives not yet in `status` there, and note it in each one's history."""
-        changing = list(queryset.exclude(status=status).order_by())
-        changed = Initiative.objects.filter(pk__in=[initiative.pk for initiative in changing])
-        changed.update(
-            status=status,
-            published_at=published_at,
-            updated_at=timezone.now(),
-            version=models.F("version") + 1,
-        )
-        pagecache.invalidate_now_and_at_commit()
+    def _log_each(self, request, queryset, transition, message):
+        """Run the queryset's transition for the user; note each change in the admin log."""
+        changed = transition(by=request.user)
         for initiative in changed:
-            # The changelist runs inside a revision: each initiative's new state goes into it.
-            add_to_revision(initiative)
             self.log_change(request, initiative, str(message))
-        return len(changing)
+        return len(changed)
 
 
 @admin.register(City)

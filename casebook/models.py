@@ -1,6 +1,7 @@
 from decimal import Decimal
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+import reversion
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import F, Prefetch, Q, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
@@ -167,6 +168,25 @@ class InitiativeQuerySet(models.QuerySet):
     def drafts(self):
         return self.filter(status=Status.DRAFT)
 
+    def publish(self, by):
+        """Publish each of these initiatives not yet public, one transition each; the list of
+        those published."""
+        changing = list(self.exclude(status=Status.PUBLISHED).order_by("pk"))
+        for initiative in changing:
+            initiative.publish(by)
+        return changing
+
+    publish.alters_data = True
+
+    def unpublish(self, by):
+        """Take each of these published initiatives out of public view; the list of them."""
+        changing = list(self.filter(status=Status.PUBLISHED).order_by("pk"))
+        for initiative in changing:
+            initiative.unpublish(by)
+        return changing
+
+    unpublish.alters_data = True
+
     def for_listing(self):
         """What a list of initiatives shows: place and themes, without a query per row."""
         return self.select_related("city").prefetch_related(
@@ -320,13 +340,53 @@ class Initiative(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
+        # Whatever saves it, a published initiative has a publication date and a draft none.
         if self.status == Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
+        elif self.status != Status.PUBLISHED:
+            self.published_at = None
         count_save(self, kwargs)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("casebook:detail", kwargs={"slug": self.slug})
+
+    # Publishing: the one door, for the admin's form and actions and for any script.
+
+    @staticmethod
+    def may_publish(user):
+        return user.has_perm("casebook.publish_initiative")
+
+    def publish(self, by):
+        """Make the initiative public now (``by``: the user, or None for a command run by the
+        operator). Returns whether anything changed."""
+        return self._move_to(Status.PUBLISHED, by, _("Published."))
+
+    publish.alters_data = True
+
+    def unpublish(self, by):
+        """Take the initiative out of public view. Returns whether anything changed."""
+        return self._move_to(Status.DRAFT, by, _("Unpublished."))
+
+    unpublish.alters_data = True
+
+    def _move_to(self, status, by, comment):
+        """Check that ``by`` may publish, then save the initiative in ``status`` (with everything
+        else set on it) in a revision of its history. The save moves its ``version`` on, sets
+        or clears the publication date and, through the page cache's signals, makes every
+        cached page out of date."""
+        if by is not None and not self.may_publish(by):
+            raise PermissionDenied
+        if self.status == status:
+            return False
+        self.status = status
+        self.published_at = timezone.now() if status == Status.PUBLISHED else None
+        with reversion.create_revision():
+            self.save()
+            if by is not None:
+                reversion.set_user(by)
+            reversion.set_comment(str(comment))
+        return True
 
     def natural_key(self):
         return (self.slug,)
