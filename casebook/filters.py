@@ -4,11 +4,10 @@ Different parameters combine with AND, repeated values of one parameter with OR.
 values are set aside with a message instead of failing the whole filter.
 """
 
-import hashlib
 from dataclasses import dataclass, field
 
 import django_filters
-from django.db.models import Count, F, Value
+from django.db.models import F, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.http import QueryDict
 from django.utils.translation import get_language
@@ -16,7 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from partners.models import Kind, Sector
 from ppci.lib import pagecache
-from ppci.lib.countries import country_choices, country_codes
+from ppci.lib.countries import country_codes
+from ppci.lib.facets import CountryFilter, FacetedFilterSet
 
 from . import search
 from .models import City, Funding, Initiative, Issue, Partnership, Programming, Scale, Theme
@@ -92,7 +92,7 @@ FundingLink = Initiative.fundings.through
 IssueLink = Initiative.issues.through
 
 
-class InitiativeFilter(django_filters.FilterSet):
+class InitiativeFilter(FacetedFilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
         method="filter_search",
@@ -121,9 +121,7 @@ class InitiativeFilter(django_filters.FilterSet):
     scale = django_filters.MultipleChoiceFilter(
         label=_("Scale"), choices=Scale.choices, field_name="scale", distinct=False
     )
-    country = django_filters.MultipleChoiceFilter(
-        label=_("Country"), choices=country_choices, field_name="country", distinct=False
-    )
+    country = CountryFilter(label=_("Country"), field_name="country")
     city = django_filters.MultipleChoiceFilter(
         label=_("City"), field_name="city__slug", distinct=False
     )
@@ -158,16 +156,19 @@ class InitiativeFilter(django_filters.FilterSet):
         "country": "country",
         "city": "city__slug",
     }
+    # An initiative has many partners of one sector or kind, but each theme, funding, issue
+    # or column value once: only those two need counting distinct.
+    DISTINCT_FACETS = frozenset({"sector", "kind"})
+    ALWAYS_SHOWN = frozenset({"theme", "sector", "programming"})
+    TEXT_FILTERS = ("q", "year_from", "year_to")
+    SORT = "sort"
 
     class Meta:
         model = Initiative
         fields = []
 
-    def __init__(
-        self, data=None, queryset=None, *, vocabulary=None, facets_of_everything=None, **kwargs
-    ):
+    def __init__(self, data=None, queryset=None, *, vocabulary=None, **kwargs):
         self.vocabulary = vocabulary or Vocabulary.load()
-        self.facets_of_everything = facets_of_everything
         self.notices = []
         super().__init__(self._set_aside_unknown(data), queryset, **kwargs)
         filters = self.filters
@@ -217,33 +218,13 @@ class InitiativeFilter(django_filters.FilterSet):
                 cleaned.setlist(name, values[-1:])
         return cleaned
 
-    @property
-    def problems(self):
-        """Every value that could not be used, as a sentence for the page."""
-        messages = list(self.notices)
-        for name, errors in self.form.errors.items():
-            label = self.form.fields[name].label if name in self.form.fields else name
-            for error in errors:
-                messages.append(
-                    _("%(label)s: %(error)s It was left out.") % {"label": label, "error": error}
-                )
-        return messages
-
     # Filtering ------------------------------------------------------------------------
 
     def filter_search(self, queryset, name, value):
         return search.matching(queryset, value) if value.strip() else queryset
 
     def filter_sort(self, queryset, name, value):
-        return queryset  # applied last, in filter_queryset
-
-    def filter_queryset(self, queryset, skip=None):
-        """Every filter but ``skip``; ordering last, for the list itself."""
-        for name, value in self.form.cleaned_data.items():
-            if name in (skip, "sort") or value in (None, "", []):
-                continue
-            queryset = self.filters[name].filter(queryset, value)
-        return queryset
+        return queryset  # applied last, in ordered()
 
     @property
     def search_text(self):
@@ -271,68 +252,6 @@ class InitiativeFilter(django_filters.FilterSet):
         if sort == "-updated":
             return queryset.order_by("-updated_at", "slug")
         return queryset.order_by(title_in_language(), "slug")
-
-    @property
-    def qs(self):
-        if not hasattr(self, "_qs"):
-            self.form.is_valid()
-            self._qs = self.ordered(self.filter_queryset(self.queryset.all()))
-        return self._qs
-
-    # Facets -----------------------------------------------------------------------------
-
-    def facet_counts(self):
-        """For each facet, how many initiatives each option gives with the other filters.
-
-        One query: a UNION ALL of one grouped count per facet. For the public list (given
-        ``facets_of_everything``, the name of what the queryset holds), the counts of each
-        combination of filters are kept for the current content generation: the next page,
-        another sort order or the next visitor with the same filters reuse them, and any
-        change to the case book starts afresh.
-        """
-        self.form.is_valid()
-        if not self.facets_of_everything:
-            return self._count_facets()
-        state = sorted(
-            (name, str(value))
-            for name, value in self.form.cleaned_data.items()
-            if name != "sort" and value not in (None, "", [])
-        )
-        digest = hashlib.sha256(repr(state).encode()).hexdigest()[:32]
-        return pagecache.remember(
-            f"facets:{self.facets_of_everything}:{digest}", self._count_facets, in_process=False
-        )
-
-    def _count_facets(self):
-        parts = []
-        everything = self.filter_queryset(self.queryset.all())
-        for name, path in self.FACETS.items():
-            # A facet nobody chose counts within the whole filtered list; a chosen one within
-            # what the other filters give.
-            chosen = self.form.cleaned_data.get(name) not in (None, "", [])
-            source = self.filter_queryset(self.queryset.all(), skip=name) if chosen else everything
-            parts.append(
-                source.order_by()
-                .annotate(facet=Value(name), option=F(path))
-                .values("facet", "option")
-                # An initiative has many partners of one sector or kind, but each theme,
-                # funding, issue or column value once: only those two need counting distinct.
-                .annotate(count=Count("pk", distinct=name in ("sector", "kind")))
-                .values_list("facet", "option", "count")
-            )
-        counts = {name: {} for name in self.FACETS}
-        for name, option, count in parts[0].union(*parts[1:], all=True):
-            if option is not None:
-                counts[name][option] = count
-        return counts
-
-    def selected(self, name):
-        if not self.is_bound:
-            return []
-        value = self.form.cleaned_data.get(name) if name in self.form.cleaned_data else None
-        if value in (None, ""):
-            return []
-        return list(value) if isinstance(value, list | tuple) else [value]
 
 
 def title_in_language():

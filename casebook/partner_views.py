@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from partners.filters import PartnerFilter
-from partners.models import KINDS_BY_SECTOR, Kind, Partner, Sector
+from partners.models import Partner
 from ppci.lib.facets import build_facets
 from ppci.lib.limits import refuse_oversized_query
 from ppci.lib.paging import paginate, query_without
@@ -19,11 +19,15 @@ from .models import Initiative, Partnership
 
 def public_partners():
     """Partners of at least one published initiative, with how many."""
-    return Partnership.objects.published().partners().annotate(
-        initiative_count=Count(
-            "partnerships__initiative",
-            filter=Q(partnerships__initiative__status="published"),
-            distinct=True,
+    return (
+        Partnership.objects.published()
+        .partners()
+        .annotate(
+            initiative_count=Count(
+                "partnerships__initiative",
+                filter=Q(partnerships__initiative__status="published"),
+                distinct=True,
+            )
         )
     )
 
@@ -36,18 +40,7 @@ def partner_list(request):
         public_partners().filter(pk__in=filterset.qs.values("pk")).order_by("name_es", "slug"),
         settings.PARTNERS_PER_PAGE,
     )
-    facets, chips = build_facets(
-        filterset,
-        request,
-        labels={
-            "sector": Sector.choices,
-            "kind": [
-                (kind.value, kind.label) for sector in Sector for kind in KINDS_BY_SECTOR[sector]
-            ],
-        },
-        always_shown={"sector"},
-        text_filters=("q",),
-    )
+    facets, chips = build_facets(filterset, request)
     query = filterset.form.cleaned_data.get("q") or ""
     context = {
         "filterset": filterset,
@@ -56,9 +49,8 @@ def partner_list(request):
         "facets": facets,
         "chips": chips,
         "query": query,
-        "problems": filterset.problems() + page_problems,
+        "problems": filterset.problems + page_problems,
         "query_string": query_without(request.GET, "page"),
-        "kind_labels": dict(Kind.choices),
     }
     return render(request, "partners/partner_list.html", context)
 

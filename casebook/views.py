@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods
 
-from partners.models import KINDS_BY_SECTOR, Kind, Sector
+from partners.models import KINDS_BY_SECTOR, Sector
 from ppci.lib import pagecache
 from ppci.lib.facets import build_facets
 from ppci.lib.limits import refuse_oversized_query
@@ -16,7 +16,7 @@ from . import citation, exports, search
 from .compare import MAX_CASES, chosen_initiatives
 from .corrections import CorrectionForm, client_key, over_limit
 from .filters import SORTS, InitiativeFilter, Vocabulary
-from .models import City, Initiative, Partnership, Programming, Scale, Theme
+from .models import City, Initiative, Partnership, Theme
 from .related import related_initiatives
 
 
@@ -77,15 +77,6 @@ def home(request):
     return render(request, "casebook/home.html", context)
 
 
-FACET_CHOICES = {
-    "sector": Sector.choices,
-    "kind": Kind.choices,
-    "programming": Programming.choices,
-    "scale": Scale.choices,
-}
-ALWAYS_SHOWN = {"theme", "sector", "programming"}
-
-
 @refuse_oversized_query
 def initiative_list(request):
     vocabulary = Vocabulary.load()
@@ -94,9 +85,9 @@ def initiative_list(request):
         request.GET,
         queryset=queryset,
         vocabulary=vocabulary,
-        # What the published case book counts is the same for every visitor who filters
-        # nothing; staff, who also see drafts, get theirs counted afresh.
-        facets_of_everything=None if sees_drafts(request) else "published",
+        # What the published case book counts is the same for every visitor with the same
+        # filters; staff, who also see drafts, get theirs counted afresh.
+        remember_counts_as=None if sees_drafts(request) else "published",
     )
     query = filterset.search_text
     listing = search.with_snippets(filterset.qs.for_listing(), query)
@@ -105,20 +96,7 @@ def initiative_list(request):
     if query:
         for initiative in initiatives:
             initiative.snippet = search.snippet(initiative, query)
-    facets, chips = build_facets(
-        filterset,
-        request,
-        labels={
-            "theme": [(t.slug, t.name) for t in vocabulary.themes],
-            "funding": [(f.slug, f.name) for f in vocabulary.fundings],
-            "issue": [(i.slug, i.name) for i in vocabulary.issues],
-            "city": [(c.slug, c.name) for c in vocabulary.cities],
-            **FACET_CHOICES,
-        },
-        always_shown=ALWAYS_SHOWN,
-        repeatable=InitiativeFilter.REPEATABLE,
-        text_filters=("q", "year_from", "year_to"),
-    )
+    facets, chips = build_facets(filterset, request)
     context = {
         "filterset": filterset,
         "page": page,

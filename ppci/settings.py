@@ -136,8 +136,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Reopening an SQLite file costs nothing; a kept connection only pins an old file.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    # A file, not memory, so that the browser tests' live server threads share it.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
+    # A file, not memory, so that the browser tests' live server threads share it; beside
+    # the database it tests (".test-db.sqlite3" for the default one).
+    _database_file = Path(DATABASES["default"]["NAME"])
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(_database_file.with_name(f".test-{_database_file.stem}.sqlite3"))
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Password validators: every staff password is checked by all four of Django's. ---
