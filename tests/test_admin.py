@@ -1,8 +1,5 @@
 """The staff admin: editors write, reviewers publish, and bad input is named on its field."""
 
-import re
-from html.parser import HTMLParser
-
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission, User
@@ -13,147 +10,23 @@ from django.urls import reverse
 from django.utils import translation
 
 from casebook.admin import InitiativeAdmin
-from casebook.models import City, Figure, Initiative, Partnership, Status, Theme
+from casebook.models import Figure, Initiative, Partnership, Status
 from partners.models import Kind, Partner, Sector
-from tests.factories import PASSWORD, make_staff  # noqa: F401  (used by other tests)
+from tests.factories import PASSWORD
+from tests.support import (
+    a_theme,
+    change_url,
+    errors_on,
+    form_on,
+    log_in,
+    make_city,
+    make_initiative,
+    make_partner,
+    make_theme,
+)
 
 # WhiteNoise warns that collectstatic has not been run; tests read static files from the source.
 pytestmark = pytest.mark.filterwarnings("ignore:No directory at:UserWarning")
-
-
-# Things in the case book, made directly with the ORM.
-
-
-def make_city(slug="medellin", name="Medellín", country="CO"):
-    return City.objects.create(slug=slug, name_es=name, country=country)
-
-
-def make_theme(order=1, slug="confianza", name="Confianza"):
-    return Theme.objects.create(
-        slug=slug, order=order, name_es=name, description_es="Primero, la confianza."
-    )
-
-
-def make_partner(
-    slug="alcaldia-de-medellin",
-    name="Alcaldía de Medellín",
-    sector=Sector.PUBLIC,
-    kind=Kind.LOCAL_AUTHORITY,
-):
-    return Partner.objects.create(slug=slug, name_es=name, sector=sector, kind=kind, country="CO")
-
-
-def a_theme():
-    return Theme.objects.first() or make_theme()
-
-
-def make_initiative(slug="parques-del-rio", title="Parques del Río", themes=None, **fields):
-    fields.setdefault("country", "CO")
-    fields.setdefault("programming", "implicit")
-    fields.setdefault("scale", "city")
-    initiative = Initiative.objects.create(
-        slug=slug, title_es=title, summary_es="Un parque junto al río.", **fields
-    )
-    initiative.themes.set(themes or [a_theme()])
-    return initiative
-
-
-# A client that behaves as a browser does: CSRF checks on, logged in through the login
-# form, and every form posted with what the page rendered in it.
-
-
-class FormReader(HTMLParser):
-    """The fields one form on a page would submit, as a list of values per name."""
-
-    def __init__(self, form_id):
-        super().__init__()
-        self.form_id = form_id
-        self.in_form = False
-        self.data = {}
-        self.select = None
-        self.option = None
-        self.textarea = None
-
-    def add(self, name, value):
-        self.data.setdefault(name, []).append(value)
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form":
-            self.in_form = attrs.get("id") == self.form_id
-        if not self.in_form or "disabled" in attrs:
-            return
-        if tag == "input" and attrs.get("name"):
-            kind = attrs.get("type", "text")
-            if kind in {"submit", "button", "image", "reset", "file"}:
-                return
-            if kind in {"checkbox", "radio"} and "checked" not in attrs:
-                return
-            self.add(attrs["name"], attrs.get("value", "on" if kind == "checkbox" else ""))
-        elif tag == "select" and attrs.get("name"):
-            self.select = {"name": attrs["name"], "multiple": "multiple" in attrs, "options": []}
-        elif tag == "option" and self.select is not None:
-            self.option = {"value": attrs.get("value"), "selected": "selected" in attrs, "text": ""}
-            self.select["options"].append(self.option)
-        elif tag == "textarea" and attrs.get("name"):
-            self.textarea = {"name": attrs["name"], "text": ""}
-
-    def handle_data(self, data):
-        if self.option is not None:
-            self.option["text"] += data
-        if self.textarea is not None:
-            self.textarea["text"] += data
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self.in_form = False
-        elif tag == "option":
-            self.option = None
-        elif tag == "select" and self.select is not None:
-            options = self.select["options"]
-            chosen = [option for option in options if option["selected"]]
-            if not chosen and options and not self.select["multiple"]:
-                chosen = options[:1]
-            for option in chosen:
-                value = option["value"]
-                self.add(self.select["name"], option["text"] if value is None else value)
-            self.select = None
-        elif tag == "textarea" and self.textarea is not None:
-            # A browser drops the newline that opens a textarea's content.
-            text = self.textarea["text"]
-            self.add(self.textarea["name"], text.removeprefix("\n"))
-            self.textarea = None
-
-
-def form_on(response, form_id):
-    reader = FormReader(form_id)
-    reader.feed(response.content.decode())
-    assert reader.data, f"no form #{form_id} on the page"
-    return reader.data
-
-
-def log_in(user):
-    browser = Client(enforce_csrf_checks=True, headers={"accept-language": "en"})
-    login_url = reverse("admin:login")
-    data = form_on(browser.get(login_url), "login-form")
-    data.update(username=user.username, password=PASSWORD)
-    response = browser.post(login_url, data)
-    assert response.status_code == 302, "the login form did not accept the staff member"
-    return browser
-
-
-def change_url(initiative):
-    return reverse("admin:casebook_initiative_change", args=[initiative.pk])
-
-
-def errors_on(response, field_id):
-    """The error messages the page shows on one field, by the id of its input."""
-    found = re.search(
-        rf'<ul class="errorlist" id="{re.escape(field_id)}_error">(.*?)</ul>',
-        response.content.decode(),
-        re.DOTALL,
-    )
-    return re.findall(r"<li>(.*?)</li>", found.group(1)) if found else []
 
 
 # Groups.

@@ -10,7 +10,8 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from tests.test_admin import PASSWORD, form_on, log_in, make_initiative
+from tests.factories import PASSWORD
+from tests.support import form_on, log_in, make_initiative
 
 LOGIN = "/admin/login/"
 

@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from casebook.models import Initiative
 from partners.models import Partner
-from tests.test_admin import form_on, log_in, make_initiative, make_staff
+from tests.factories import make_staff
+from tests.support import form_on, log_in, make_initiative
 
 
 @pytest.fixture

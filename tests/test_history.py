@@ -7,7 +7,8 @@ from reversion.models import Version
 
 from casebook.models import Figure, Initiative, Partnership, Source, Theme
 from partners.models import Partner
-from tests.test_admin import PASSWORD, form_on, log_in, make_initiative
+from tests.factories import PASSWORD
+from tests.support import form_on, log_in, make_initiative
 
 
 def history_of(browser, admin_name, pk):

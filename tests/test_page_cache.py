@@ -10,9 +10,9 @@ from django.urls import reverse
 
 from casebook.models import Initiative, Status
 from ppci.lib import pagecache
-from tests import test_admin
+from tests import support
 from tests.factories import make_initiative, make_partner, make_theme
-from tests.test_admin import change_url, form_on, log_in
+from tests.support import change_url, form_on, log_in
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +64,7 @@ def test_it_keys_pages_by_language_and_full_query_string(client):
 
 
 def test_a_publish_in_the_admin_shows_on_the_next_request(client, reviewer):
-    initiative = test_admin.make_initiative(slug="new-case", title="Brand new case")
+    initiative = support.make_initiative(slug="new-case", title="Brand new case")
     assert "Brand new case" not in client.get("/en/initiatives/").content.decode()
     assert client.get("/en/").status_code == 200
     assert client.get("/en/initiatives/new-case/").status_code == 404
@@ -80,7 +80,7 @@ def test_a_publish_in_the_admin_shows_on_the_next_request(client, reviewer):
 
 
 def test_a_publish_with_the_admin_action_shows_on_the_next_request(client, reviewer):
-    initiative = test_admin.make_initiative(slug="new-case", title="Brand new case")
+    initiative = support.make_initiative(slug="new-case", title="Brand new case")
     assert "Brand new case" not in client.get("/en/initiatives/").content.decode()
     staff = log_in(reviewer)
     listing_url = reverse("admin:casebook_initiative_changelist")
