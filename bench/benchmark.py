@@ -25,7 +25,6 @@ import os
 import platform
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,6 +35,10 @@ from http.client import HTTPConnection
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script, only bench/ is on the path
+
+from bench import harness  # noqa: E402
+
 PYTHON = sys.executable
 REPORTS = ROOT / "bench" / "reports"
 TARGETS = {
@@ -61,16 +64,12 @@ def database_url(server, size):
     return f"{server.rstrip('/')}/ppci_bench_{size}"
 
 
+def database_env(url):
+    return {**os.environ, "DATABASE_URL": url, "DEBUG": "0", "SECRET_KEY": "benchmark"}
+
+
 def manage(url, *args, capture=False):
-    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "0", "SECRET_KEY": "benchmark"}
-    return subprocess.run(
-        [PYTHON, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        text=True,
-        capture_output=capture,
-    )
+    return harness.manage(database_env(url), *args, capture=capture)
 
 
 def psql(server, sql, database="postgres"):
@@ -121,7 +120,6 @@ def measure_in_process(requests, output):
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ppci.settings")
-    sys.path.insert(0, str(ROOT))
     django.setup()
     from django.conf import settings
     from django.db import connection
@@ -264,14 +262,8 @@ def export_query(target=10_000):
 # 3 and 4: gunicorn under load -------------------------------------------------------------
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_gunicorn(url, size):
-    port = free_port()
+    port = harness.free_port()
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -284,26 +276,9 @@ def start_gunicorn(url, size):
         "PAGE_CACHE_SECONDS": "3600",
         "BENCHMARK_CEILING_VIEW": "1",
     }
-    process = subprocess.Popen(
-        [
-            str(Path(PYTHON).with_name("gunicorn")),
-            "ppci.wsgi",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
+    process = harness.start_gunicorn(
+        env, port, "--workers", "2", "--log-level", "warning", ready="/es/bench/ceiling/"
     )
-    for _ in range(100):
-        try:
-            get(port, "/es/bench/ceiling/")
-            break
-        except OSError:
-            time.sleep(0.1)
     return process, port
 
 
@@ -419,8 +394,7 @@ def load_test(url, size, measured, seconds, connections):
             result["ratio_to_ceiling"] = round(result["requests_per_second"] / ceiling, 2)
         return {"throughput": throughput, "csv_export": export}
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        harness.stop_gunicorn(process)
 
 
 # The report -------------------------------------------------------------------------------
@@ -591,10 +565,9 @@ def main():
         manage(url, "collectstatic", "--noinput", "--verbosity", "0")
         log(f"{size}: server time, {args.requests} requests per page")
         output = REPORTS / f".measure-{size}.json"
-        env = {**os.environ, "DATABASE_URL": url, "DEBUG": "0", "SECRET_KEY": "benchmark"}
         subprocess.run(
             [PYTHON, __file__, "--measure", str(args.requests), str(output)],
-            cwd=ROOT, env=env, check=True,
+            cwd=ROOT, env=database_env(url), check=True,
         )  # fmt: skip
         result.update(json.loads(output.read_text()))
         output.unlink()

@@ -17,18 +17,18 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script, only bench/ is on the path
+
+from bench import harness  # noqa: E402
+
 LIGHTHOUSE = ROOT / "bench" / "lighthouse" / "node_modules" / "lighthouse" / "cli" / "index.js"
-BIN = Path(sys.executable).parent
 
 PAGES = {
     "home": "/{language}/",
@@ -38,35 +38,6 @@ PAGES = {
 }
 THRESHOLDS = {"performance": 95, "accessibility": 100, "best-practices": 100, "seo": 100}
 CHROME_FLAGS = "--headless=new --no-sandbox"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def manage(env, *args):
-    subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-
-
-def wait_until_up(url, seconds=30):
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-        time.sleep(0.3)
 
 
 def lighthouse(url, report_path, env):
@@ -117,7 +88,7 @@ def main():
     work = Path(tempfile.mkdtemp(prefix="ppci-lighthouse-"))
     reports = options.reports or work / "reports"
     reports.mkdir(parents=True, exist_ok=True)
-    port = free_port()
+    port = harness.free_port()
     env = {
         key: value
         for key, value in os.environ.items()
@@ -135,22 +106,13 @@ def main():
     )
     server = None
     try:
-        manage(env, "migrate", "--noinput")
-        manage(env, "load_casebook")
-        manage(env, "collectstatic", "--noinput", "--clear")
-        server = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                "ppci.wsgi",
-                f"--bind=127.0.0.1:{port}",
-                "--workers=2",
-                "--log-level=warning",
-            ],
-            cwd=ROOT,
-            env=env,
+        harness.manage(env, "migrate", "--noinput", quiet=True)
+        harness.manage(env, "load_casebook", quiet=True)
+        harness.manage(env, "collectstatic", "--noinput", "--clear", quiet=True)
+        server = harness.start_gunicorn(
+            env, port, "--workers=2", "--log-level=warning", ready=f"/{options.language}/"
         )
         base = f"http://127.0.0.1:{port}"
-        wait_until_up(f"{base}/{options.language}/")
 
         results = {}
         failed = False
@@ -184,8 +146,7 @@ def main():
         return 1 if failed else 0
     finally:
         if server is not None:
-            server.terminate()
-            server.wait(timeout=10)
+            harness.stop_gunicorn(server)
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -26,7 +26,6 @@ Exits with status 1 if there was any error or any accepted edit is missing.
 """
 
 import argparse
-import html.parser
 import http.client
 import json
 import os
@@ -34,18 +33,21 @@ import random
 import re
 import secrets
 import shutil
-import signal
 import statistics
-import subprocess
 import sys
 import threading
 import time
 import urllib.parse
 from pathlib import Path
 
+import django
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script, only bench/ is on the path
+
+from bench import harness  # noqa: E402
+
 PYTHON = sys.executable
 STAFF_PASSWORD = "load-test " + secrets.token_urlsafe(12)
 SEARCHES = [
@@ -126,15 +128,8 @@ def drop_database(server, name):
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def manage(env, *arguments, check=True):
-    return subprocess.run(
-        [PYTHON, "manage.py", *arguments],
-        cwd=ROOT,
-        env=env,
-        check=check,
-        capture_output=True,
-        text=True,
-    )
+def manage(env, *arguments):
+    return harness.manage(env, *arguments, capture=True)
 
 
 STAFF_SETUP = """
@@ -177,15 +172,10 @@ def prepare(args, env):
 
 
 def start_gunicorn(args, env):
-    log = open(ROOT / "bench" / "reports" / "load-gunicorn.log", "w")  # noqa: SIM115
-    process = subprocess.Popen(
-        [
-            PYTHON,
-            "-m",
-            "gunicorn",
-            "ppci.wsgi",
-            "--bind",
-            f"127.0.0.1:{args.port}",
+    try:
+        return harness.start_gunicorn(
+            env,
+            args.port,
             "--workers",
             str(args.workers),
             "--threads",
@@ -196,24 +186,12 @@ def start_gunicorn(args, env):
             "2048",
             "--timeout",
             "60",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", args.port, timeout=2)
-            connection.request("GET", "/robots.txt", headers=PROXY_HEADERS)
-            if connection.getresponse().status == 200:
-                return process
-        except OSError:
-            time.sleep(0.3)
-    process.kill()
-    raise SystemExit("gunicorn did not start; see bench/reports/load-gunicorn.log")
+            ready="/robots.txt",
+            headers=PROXY_HEADERS,
+            log=ROOT / "bench" / "reports" / "load-gunicorn.log",
+        )
+    except RuntimeError as error:
+        raise SystemExit(f"{error}; see bench/reports/load-gunicorn.log") from None
 
 
 # Talking HTTP ---------------------------------------------------------------------------
@@ -272,69 +250,15 @@ class Browser:
         )
 
 
-class FormReader(html.parser.HTMLParser):
-    """The fields one form would submit, as a browser would send them."""
-
-    def __init__(self, form_id):
-        super().__init__()
-        self.form_id, self.inside, self.fields = form_id, False, []
-        self.select = self.option = self.textarea = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form":
-            self.inside = attrs.get("id") == self.form_id
-        if not self.inside or "disabled" in attrs:
-            return
-        name = attrs.get("name")
-        if tag == "input" and name:
-            kind = attrs.get("type", "text")
-            if kind in {"submit", "button", "image", "reset", "file"}:
-                return
-            if kind in {"checkbox", "radio"} and "checked" not in attrs:
-                return
-            self.fields.append((name, attrs.get("value", "on" if kind == "checkbox" else "")))
-        elif tag == "select" and name:
-            self.select = {"name": name, "multiple": "multiple" in attrs, "options": []}
-        elif tag == "option" and self.select is not None:
-            self.option = {"value": attrs.get("value"), "selected": "selected" in attrs, "text": ""}
-            self.select["options"].append(self.option)
-        elif tag == "textarea" and name:
-            self.textarea = {"name": name, "text": ""}
-
-    def handle_data(self, data):
-        if self.option is not None:
-            self.option["text"] += data
-        if self.textarea is not None:
-            self.textarea["text"] += data
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self.inside = False
-        elif tag == "option":
-            self.option = None
-        elif tag == "select" and self.select is not None:
-            options = self.select["options"]
-            chosen = [option for option in options if option["selected"]]
-            if not chosen and options and not self.select["multiple"]:
-                chosen = options[:1]
-            for option in chosen:
-                value = option["value"]
-                self.fields.append(
-                    (self.select["name"], option["text"] if value is None else value)
-                )
-            self.select = None
-        elif tag == "textarea" and self.textarea is not None:
-            self.fields.append((self.textarea["name"], self.textarea["text"].removeprefix("\n")))
-            self.textarea = None
-
-
 def form_fields(content, form_id):
+    """The fields the form would submit, as (name, value) pairs."""
+    from tests.support import FormReader  # imports the models: Django is set up in main()
+
     reader = FormReader(form_id)
     reader.feed(content.decode("utf-8"))
-    if not reader.fields:
+    if not reader.data:
         raise RuntimeError(f"no form #{form_id} on the page")
-    return reader.fields
+    return [(name, value) for name, values in reader.data.items() for value in values]
 
 
 def log_in(port, username):
@@ -517,6 +441,9 @@ def main():
     )
     if shutil.which("gunicorn", path=str(Path(PYTHON).parent)) is None:
         raise SystemExit("gunicorn is not installed next to this Python")
+    # The editors read forms with the test suite's FormReader; tests.support imports the models.
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ppci.settings")
+    django.setup()
     prepare(args, env)
     server = start_gunicorn(args, env)
     try:
@@ -569,8 +496,7 @@ def main():
             thread.join(timeout=60)
         elapsed = time.monotonic() - started
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        harness.stop_gunicorn(server)
 
     problems, versions = check_database(args, tally)
     public = [
