@@ -27,8 +27,10 @@ from .models import (
     Figure,
     FigureKind,
     Funding,
+    FundingLink,
     Initiative,
     Issue,
+    IssueLink,
     Partnership,
     Programming,
     Qualifier,
@@ -37,6 +39,7 @@ from .models import (
     Source,
     Status,
     Theme,
+    ThemeLink,
     Unit,
 )
 
@@ -555,9 +558,6 @@ class Generator:
     def link(self, initiatives, numbers, partnerships):
         rng = self.random
         themes, fundings, issues, rows, figures = [], [], [], [], []
-        ThemeLink = Initiative.themes.through
-        FundingLink = Initiative.fundings.through
-        IssueLink = Initiative.issues.through
         for number, initiative in zip(numbers, initiatives, strict=True):
             for theme in rng.sample(self.themes, rng.randint(1, 3)):
                 themes.append(ThemeLink(initiative_id=initiative.pk, theme_id=theme.pk))

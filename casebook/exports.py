@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django_countries.fields import Country
 
-from .models import Initiative, Partnership, Role
+from .models import FundingLink, Initiative, IssueLink, Partnership, Role, ThemeLink
 
 COLUMNS = [
     "slug",
@@ -34,9 +34,6 @@ DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 CHUNK = 1000
-ThemeLink = Initiative.themes.through
-FundingLink = Initiative.fundings.through
-IssueLink = Initiative.issues.through
 
 
 def in_language(spanish, english):

@@ -19,7 +19,19 @@ from ppci.lib.countries import country_codes
 from ppci.lib.facets import CountryFilter, FacetedFilterSet
 
 from . import search
-from .models import City, Funding, Initiative, Issue, Partnership, Programming, Scale, Theme
+from .models import (
+    City,
+    Funding,
+    FundingLink,
+    Initiative,
+    Issue,
+    IssueLink,
+    Partnership,
+    Programming,
+    Scale,
+    Theme,
+    ThemeLink,
+)
 
 MAX_QUERY_LENGTH = 500
 
@@ -85,11 +97,6 @@ def through_filter(model, lookup):
         return queryset.filter(pk__in=linked)
 
     return method
-
-
-ThemeLink = Initiative.themes.through
-FundingLink = Initiative.fundings.through
-IssueLink = Initiative.issues.through
 
 
 class InitiativeFilter(FacetedFilterSet):

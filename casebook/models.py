@@ -1,7 +1,7 @@
 from decimal import Decimal
 
 import reversion
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import F, Prefetch, Q, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
@@ -12,29 +12,11 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from partners.models import Partner
-from ppci.lib.locking import count_save
+from ppci.lib.locking import VersionedModel
+from ppci.lib.models import ConstraintErrorsOnFields, SlugNamedModel
 
 
-def fields_named_in_errors(model_instance, error, codes_to_fields):
-    """Move constraint errors with a known code from the form's top onto the field they concern."""
-    errors = error.update_error_dict({})
-    general = errors.pop(NON_FIELD_ERRORS, [])
-    for item in general:
-        field = codes_to_fields.get(getattr(item, "code", None))
-        errors.setdefault(field or NON_FIELD_ERRORS, []).append(item)
-    return ValidationError(errors)
-
-
-class SlugManager(models.Manager):
-    """Vocabularies and places are found by slug when fixtures are loaded."""
-
-    def get_by_natural_key(self, slug):
-        return self.get(slug=slug)
-
-
-class City(models.Model):
-    slug = models.SlugField(_("slug"), max_length=80, unique=True)
-    name = models.CharField(_("name"), max_length=120)
+class City(SlugNamedModel):
     country = CountryField(_("country"))
     description = models.TextField(_("description"), blank=True)
     is_network_member = models.BooleanField(
@@ -45,29 +27,19 @@ class City(models.Model):
     network_note = models.TextField(_("note on network membership"), blank=True)
     is_demo = models.BooleanField(_("demo data"), default=False, editable=False)
 
-    objects = SlugManager()
-
     class Meta:
         ordering = ["name", "slug"]
         verbose_name = _("city")
         verbose_name_plural = _("cities")
 
-    def __str__(self):
-        return self.name
-
     def get_absolute_url(self):
         return reverse("casebook:city", kwargs={"slug": self.slug})
 
-    def natural_key(self):
-        return (self.slug,)
 
-
-class Theme(models.Model):
+class Theme(SlugNamedModel):
     """One of the five work themes; their order is the model: trust first, then build on it."""
 
-    slug = models.SlugField(_("slug"), max_length=40, unique=True)
     order = models.PositiveSmallIntegerField(_("order"), unique=True)
-    name = models.CharField(_("name"), max_length=80)
     summary = models.CharField(_("summary"), max_length=300, blank=True)
     description = models.TextField(_("description"))
     example = models.ForeignKey(
@@ -78,8 +50,6 @@ class Theme(models.Model):
         blank=True,
         related_name="+",
     )
-
-    objects = SlugManager()
 
     class Meta:
         ordering = ["order"]
@@ -93,55 +63,28 @@ class Theme(models.Model):
             ),
         ]
 
-    def __str__(self):
-        return self.name
-
     def get_absolute_url(self):
         return reverse("casebook:theme", kwargs={"slug": self.slug})
 
-    def natural_key(self):
-        return (self.slug,)
 
-
-class Funding(models.Model):
+class Funding(SlugNamedModel):
     """How an initiative is paid for: private funding, a social impact bond, grants, …"""
 
-    slug = models.SlugField(_("slug"), max_length=60, unique=True)
-    name = models.CharField(_("name"), max_length=120)
     description = models.TextField(_("description"), blank=True)
-
-    objects = SlugManager()
 
     class Meta:
         ordering = ["name", "slug"]
         verbose_name = _("funding type")
         verbose_name_plural = _("funding types")
 
-    def __str__(self):
-        return self.name
 
-    def natural_key(self):
-        return (self.slug,)
-
-
-class Issue(models.Model):
+class Issue(SlugNamedModel):
     """A social problem an initiative addresses: gang violence, reoffending, …"""
-
-    slug = models.SlugField(_("slug"), max_length=60, unique=True)
-    name = models.CharField(_("name"), max_length=120)
-
-    objects = SlugManager()
 
     class Meta:
         ordering = ["name", "slug"]
         verbose_name = _("issue addressed")
         verbose_name_plural = _("issues addressed")
-
-    def __str__(self):
-        return self.name
-
-    def natural_key(self):
-        return (self.slug,)
 
 
 class Programming(models.TextChoices):
@@ -225,7 +168,7 @@ class InitiativeManager(models.Manager.from_queryset(InitiativeQuerySet)):
         return self.get(slug=slug)
 
 
-class Initiative(models.Model):
+class Initiative(ConstraintErrorsOnFields, VersionedModel):
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     title = models.CharField(_("title"), max_length=200)
     summary = models.TextField(_("summary"), help_text=_("Two or three sentences."))
@@ -286,13 +229,10 @@ class Initiative(models.Model):
     updated_at = models.DateTimeField(_("last updated"), auto_now=True)
     is_demo = models.BooleanField(_("demo data"), default=False, editable=False)
     search_document = models.TextField(editable=False, blank=True, default="")
-    version = models.PositiveIntegerField(
-        _("version"),
-        default=1,
-        help_text=_("Counts the saves; a form saved from an older version is refused."),
-    )
 
     objects = InitiativeManager()
+
+    constraint_error_fields = {"ends_before_start": "year_ended", "bad_month": "month_founded"}
 
     class Meta:
         ordering = ["title", "slug"]
@@ -345,7 +285,6 @@ class Initiative(models.Model):
             self.published_at = timezone.now()
         elif self.status != Status.PUBLISHED:
             self.published_at = None
-        count_save(self, kwargs)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -395,14 +334,6 @@ class Initiative(models.Model):
     def is_published(self):
         return self.status == Status.PUBLISHED
 
-    def validate_constraints(self, exclude=None):
-        try:
-            super().validate_constraints(exclude=exclude)
-        except ValidationError as error:
-            raise fields_named_in_errors(
-                self, error, {"ends_before_start": "year_ended", "bad_month": "month_founded"}
-            ) from None
-
     def clean(self):
         super().clean()
         if self.city_id and self.country and self.city.country != self.country:
@@ -442,6 +373,12 @@ class Initiative(models.Model):
         if self.year_founded and self.year_ended:
             return f"{self.year_founded}–{self.year_ended}"
         return str(self.year_founded or "")
+
+
+# The tables that link an initiative to its themes, fundings and issues, under one name each.
+ThemeLink = Initiative.themes.through
+FundingLink = Initiative.fundings.through
+IssueLink = Initiative.issues.through
 
 
 class Role(models.TextChoices):
@@ -566,7 +503,7 @@ class KeyedByInitiativeManager(models.Manager):
         return self.get(initiative__slug=initiative_slug, key=key)
 
 
-class Figure(models.Model):
+class Figure(ConstraintErrorsOnFields, models.Model):
     """One measured fact: “homicides −40% 2006–2010” is a row, not a sentence."""
 
     initiative = models.ForeignKey(
@@ -602,6 +539,12 @@ class Figure(models.Model):
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     objects = KeyedByInitiativeManager()
+
+    constraint_error_fields = {
+        "no_unit": "unit",
+        "range_order": "value_max",
+        "period_order": "period_end",
+    }
 
     class Meta:
         ordering = ["initiative", "order", "pk"]
@@ -645,16 +588,6 @@ class Figure(models.Model):
         return (self.initiative.slug, self.key)
 
     natural_key.dependencies = ["casebook.initiative"]
-
-    def validate_constraints(self, exclude=None):
-        try:
-            super().validate_constraints(exclude=exclude)
-        except ValidationError as error:
-            raise fields_named_in_errors(
-                self,
-                error,
-                {"no_unit": "unit", "range_order": "value_max", "period_order": "period_end"},
-            ) from None
 
     @staticmethod
     def _number(value):

@@ -11,12 +11,9 @@ from django.utils.translation import gettext as _
 from ppci.lib import pagecache
 
 from .exports import in_language
-from .models import Initiative, Partnership
+from .models import FundingLink, Initiative, IssueLink, Partnership, ThemeLink
 
 WEIGHTS = {"kind": 3, "theme": 2, "issue": 2, "funding": 1}
-ThemeLink = Initiative.themes.through
-IssueLink = Initiative.issues.through
-FundingLink = Initiative.fundings.through
 
 
 # Candidates are the most recent published initiatives that share a theme, an issue or a

@@ -16,7 +16,7 @@ from . import citation, exports, search
 from .compare import MAX_CASES, chosen_initiatives
 from .corrections import CorrectionForm, client_key, over_limit
 from .filters import SORTS, InitiativeFilter, Vocabulary
-from .models import City, Initiative, Partnership, Theme
+from .models import City, Initiative, Partnership, Theme, ThemeLink
 from .related import related_initiatives
 
 
@@ -37,7 +37,7 @@ def case_book_counts():
     published = Initiative.objects.published()
     return {
         "themes": dict(
-            Initiative.themes.through.objects.filter(initiative__in=published.values("pk"))
+            ThemeLink.objects.filter(initiative__in=published.values("pk"))
             .values_list("theme_id")
             .annotate(count=Count("pk"))
             .order_by()

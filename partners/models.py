@@ -1,11 +1,12 @@
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from ppci.lib.locking import count_save
+from ppci.lib.locking import VersionedModel
+from ppci.lib.models import ConstraintErrorsOnFields, SlugManager
 from ppci.lib.text import fold
 
 
@@ -80,15 +81,9 @@ KINDS_BY_SECTOR = {
         Kind.NGO,
     ],
 }
-SECTOR_OF_KIND = {kind: sector for sector, kinds in KINDS_BY_SECTOR.items() for kind in kinds}
 
 
-class PartnerManager(models.Manager):
-    def get_by_natural_key(self, slug):
-        return self.get(slug=slug)
-
-
-class Partner(models.Model):
+class Partner(ConstraintErrorsOnFields, VersionedModel):
     """An organisation that takes part in one or more initiatives."""
 
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
@@ -102,13 +97,8 @@ class Partner(models.Model):
     is_demo = models.BooleanField(_("demo data"), default=False, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    version = models.PositiveIntegerField(
-        _("version"),
-        default=1,
-        help_text=_("Counts the saves; a form saved from an older version is refused."),
-    )
 
-    objects = PartnerManager()
+    objects = SlugManager()
 
     class Meta:
         ordering = ["name", "slug"]
@@ -135,7 +125,6 @@ class Partner(models.Model):
 
     def save(self, *args, **kwargs):
         self.search_name = self.folded_names()
-        count_save(self, kwargs)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -152,25 +141,14 @@ class Partner(models.Model):
         """Both names without case or accents, so that “sulamerica” finds SulAmérica."""
         return fold(" ".join(filter(None, [self.name_es, self.name_en])))[:500]
 
-    def validate_constraints(self, exclude=None):
-        """Report a kind outside its sector on the kind field, naming the kinds allowed."""
-        try:
-            super().validate_constraints(exclude=exclude)
-        except ValidationError as error:
-            errors = error.update_error_dict({})
-            general = errors.pop(NON_FIELD_ERRORS, [])
-            for item in general:
-                if getattr(item, "code", None) == "kind_not_in_sector" and self.sector in Sector:
-                    allowed = ", ".join(
-                        str(kind.label) for kind in KINDS_BY_SECTOR[Sector(self.sector)]
-                    )
-                    errors.setdefault("kind", []).append(
-                        ValidationError(
-                            _("A %(sector)s partner is one of: %(allowed)s.")
-                            % {"sector": Sector(self.sector).label, "allowed": allowed},
-                            code="kind_not_in_sector",
-                        )
-                    )
-                else:
-                    errors.setdefault(NON_FIELD_ERRORS, []).append(item)
-            raise ValidationError(errors) from None
+    def constraint_error_on_field(self, error):
+        """A kind outside its sector goes on the kind field, naming the kinds allowed."""
+        if getattr(error, "code", None) == "kind_not_in_sector" and self.sector in Sector:
+            sector = Sector(self.sector)
+            allowed = ", ".join(str(kind.label) for kind in KINDS_BY_SECTOR[sector])
+            return "kind", ValidationError(
+                _("A %(sector)s partner is one of: %(allowed)s.")
+                % {"sector": sector.label, "allowed": allowed},
+                code="kind_not_in_sector",
+            )
+        return None, error

@@ -7,19 +7,31 @@ naming who and when, and the form comes back with everything the user typed.
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import connections, router
+from django.db import connections, models, router
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 
-def count_save(instance, save_kwargs):
-    """Every save of a stored row moves its ``version`` on, so stale forms can be told apart."""
-    if instance._state.adding:
-        return
-    instance.version += 1
-    update_fields = save_kwargs.get("update_fields")
-    if update_fields is not None and "version" not in update_fields:
-        save_kwargs["update_fields"] = [*update_fields, "version"]
+class VersionedModel(models.Model):
+    """A model whose every save moves its ``version`` on, so stale forms can be told apart."""
+
+    version = models.PositiveIntegerField(
+        gettext_lazy("version"),
+        default=1,
+        help_text=gettext_lazy("Counts the saves; a form saved from an older version is refused."),
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            self.version += 1
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None and "version" not in update_fields:
+                kwargs["update_fields"] = [*update_fields, "version"]
+        super().save(*args, **kwargs)
 
 
 def last_change(instance):

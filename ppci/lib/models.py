@@ -1,0 +1,56 @@
+"""Abstract models and model helpers shared by the apps."""
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SlugManager(models.Manager):
+    """Rows found by slug when fixtures are loaded."""
+
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class SlugNamedModel(models.Model):
+    """A vocabulary or place: a unique slug, the same in every language, and a name."""
+
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+
+    objects = SlugManager()
+
+    class Meta:
+        abstract = True
+        ordering = ["name", "slug"]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class ConstraintErrorsOnFields:
+    """Model validation that puts a database constraint's error on the field it concerns.
+
+    ``constraint_error_fields`` maps a constraint's ``violation_error_code`` to a field name;
+    a model may also override ``constraint_error_on_field`` to reword the message.
+    """
+
+    constraint_error_fields = {}
+
+    def constraint_error_on_field(self, error):
+        """The field an error of the form's top belongs on (None to leave it there), and the
+        error to show."""
+        return self.constraint_error_fields.get(getattr(error, "code", None)), error
+
+    def validate_constraints(self, exclude=None):
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict({})
+            for item in errors.pop(NON_FIELD_ERRORS, []):
+                field, shown = self.constraint_error_on_field(item)
+                errors.setdefault(field or NON_FIELD_ERRORS, []).append(shown)
+            raise ValidationError(errors) from None
