@@ -20,10 +20,11 @@ class CasebookConfig(AppConfig):
 
 
 def restore_search_index(using, **kwargs):
-    """Make the search index whole after every migration: SQLite drops triggers when it
-    rebuilds a table, and a database migrated before a change to the index gets it here."""
+    """Make the search index whole after every migration, and check it (an error if it is
+    not): SQLite drops triggers when it rebuilds a table, and a database migrated before a
+    change to the index gets it here."""
     from django.db import connections
 
-    from .search_index import ensure_search_index
+    from .search import ensure_index
 
-    ensure_search_index(connections[using])
+    ensure_index(connections[using])

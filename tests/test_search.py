@@ -161,3 +161,21 @@ def test_it_keeps_the_search_in_step_when_a_partner_is_renamed(cases):
 def test_it_marks_word_forms_in_the_snippet_on_postgresql(cases, client):
     html = client.get("/es/initiatives/", {"q": "joven"}).content.decode()
     assert "<mark>jóvenes</mark>" in html
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite rebuilds tables it alters")
+@pytest.mark.django_db(transaction=True)
+def test_it_finds_a_new_word_after_a_migration_rebuilt_the_initiatives_table():
+    from django.core.management import call_command
+
+    make_initiative(slug="before", summary_es="Antes de la reconstrucción.")
+    # What SQLite does to a table a migration alters: a new table, copied, renamed; the
+    # triggers that fed the search index go with the old one.
+    with connection.schema_editor(atomic=False) as editor:
+        editor._remake_table(Initiative)
+    call_command("migrate", verbosity=0)
+
+    make_initiative(slug="after", summary_es="Una zanahoria después de reconstruir la tabla.")
+
+    assert found("zanahoria") == {"after"}
+    assert found("reconstrucción") == {"before"}

@@ -1,14 +1,14 @@
 from django.db import migrations
 
-from casebook.search_index import drop_search_index, ensure_search_index
+from casebook.search import drop_index, ensure_index
 
 
 def forwards(apps, schema_editor):
-    ensure_search_index(schema_editor.connection)
+    ensure_index(schema_editor.connection)
 
 
 def backwards(apps, schema_editor):
-    drop_search_index(schema_editor.connection)
+    drop_index(schema_editor.connection)
 
 
 class Migration(migrations.Migration):
