@@ -129,7 +129,18 @@ class InitiativeAdmin(HistoryAdmin):
                 ]
             },
         ),
-        (_("Classification"), {"fields": ["programming", "scale", "themes", "fundings", "issues"]}),
+        (
+            _("Classification"),
+            {
+                "fields": [
+                    ("programming", "is_programming_example"),
+                    "scale",
+                    "themes",
+                    "fundings",
+                    "issues",
+                ]
+            },
+        ),
         (_("Sources"), {"fields": ["source_note"]}),
         (_("Publication"), {"fields": ["status", "published_at", "version"]}),
     ]
@@ -243,7 +254,8 @@ class FundingAdmin(HistoryAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name_es", "name_en", "slug"]
     prepopulated_fields = {"slug": ("name_es",)}
-    fields = ["name", "slug", "description"]
+    autocomplete_fields = ["example"]
+    fields = ["name", "slug", "description", "example"]
 
 
 @admin.register(Issue)

@@ -67,10 +67,23 @@ class Theme(SlugNamedModel):
         return reverse("casebook:theme", kwargs={"slug": self.slug})
 
 
+# The one funding slug the portal relies on (the SPEC fixes it).
+SOCIAL_IMPACT_BOND = "social-impact-bond"
+
+
 class Funding(SlugNamedModel):
     """How an initiative is paid for: private funding, a social impact bond, grants, …"""
 
     description = models.TextField(_("description"), blank=True)
+    example = models.ForeignKey(
+        "Initiative",
+        verbose_name=_("example case"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The case the planning guide gives as an example of this funding."),
+    )
 
     class Meta:
         ordering = ["name", "slug"]
@@ -206,6 +219,11 @@ class Initiative(ConstraintErrorsOnFields, VersionedModel):
     year_ended = models.PositiveSmallIntegerField(_("year ended"), null=True, blank=True)
 
     programming = models.CharField(_("programming"), max_length=10, choices=Programming)
+    is_programming_example = models.BooleanField(
+        _("example of its programming"),
+        default=False,
+        help_text=_("The planning guide gives it as the example of explicit or implicit work."),
+    )
     scale = models.CharField(_("scale"), max_length=10, choices=Scale)
     themes = models.ManyToManyField(
         Theme, verbose_name=_("work themes"), related_name="initiatives"
@@ -670,11 +688,6 @@ class Source(models.Model):
     natural_key.dependencies = ["casebook.initiative"]
 
 
-class CorrectionQuerySet(models.QuerySet):
-    def open(self):
-        return self.filter(reviewed=False)
-
-
 class Correction(models.Model):
     """A visitor's suggestion that something on an initiative's page is wrong.
 
@@ -694,8 +707,6 @@ class Correction(models.Model):
     client_key = models.CharField(max_length=64, editable=False, blank=True)
     reviewed = models.BooleanField(_("reviewed"), default=False)
     created_at = models.DateTimeField(_("received"), auto_now_add=True)
-
-    objects = CorrectionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -11,7 +11,7 @@ from partners.filters import PartnerFilter
 from partners.models import Partner
 from ppci.lib.facets import build_facets
 from ppci.lib.limits import refuse_oversized_query
-from ppci.lib.paging import paginate, query_without
+from ppci.lib.paging import paginate
 
 from .filters import title_in_language
 from .models import Initiative, Partnership
@@ -50,7 +50,6 @@ def partner_list(request):
         "chips": chips,
         "query": query,
         "problems": filterset.problems + page_problems,
-        "query_string": query_without(request.GET, "page"),
     }
     return render(request, "partners/partner_list.html", context)
 
@@ -93,6 +92,5 @@ def partner_detail(request, slug):
         "initiatives": entries,
         "page": page,
         "problems": problems,
-        "query_string": query_without(request.GET, "page"),
     }
     return render(request, "partners/partner_detail.html", context)

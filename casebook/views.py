@@ -10,13 +10,22 @@ from partners.models import KINDS_BY_SECTOR, Sector
 from ppci.lib import pagecache
 from ppci.lib.facets import build_facets
 from ppci.lib.limits import refuse_oversized_query
-from ppci.lib.paging import paginate, query_without
+from ppci.lib.paging import paginate
 
 from . import citation, exports, search
 from .compare import MAX_CASES, chosen_initiatives
 from .corrections import CorrectionForm, client_key, over_limit
 from .filters import SORTS, InitiativeFilter, Vocabulary
-from .models import City, Initiative, Partnership, Theme, ThemeLink
+from .models import (
+    SOCIAL_IMPACT_BOND,
+    City,
+    Funding,
+    Initiative,
+    Partnership,
+    Programming,
+    Theme,
+    ThemeLink,
+)
 from .related import related_initiatives
 
 
@@ -109,7 +118,6 @@ def initiative_list(request):
         "sort": filterset.sort_order,
         "year_from": request.GET.get("year_from", ""),
         "year_to": request.GET.get("year_to", ""),
-        "query_string": query_without(request.GET, "page"),
     }
     return render(request, "casebook/initiative_list.html", context)
 
@@ -209,12 +217,14 @@ def guide(request):
     programming_counts = dict(
         published.values_list("programming").annotate(count=Count("pk")).order_by()
     )
-    examples = {
-        initiative.slug: initiative
-        for initiative in published.filter(
-            slug__in=["think-4-peace", "ruta-n", "one-service-peterborough"]
-        )
+    # The examples the editors chose: one case of each kind of programming, and the social
+    # impact bond's own example case.
+    programming_examples = {
+        initiative.programming: initiative
+        for initiative in published.filter(is_programming_example=True).order_by("-published_at")
     }
+    bond = Funding.objects.filter(slug=SOCIAL_IMPACT_BOND).select_related("example").first()
+    bond_example = bond.example if bond and bond.example and bond.example.is_published else None
     context = {
         "themes": themes,
         "sectors": [
@@ -229,10 +239,10 @@ def guide(request):
         ],
         "explicit_count": programming_counts.get("explicit", 0),
         "implicit_count": programming_counts.get("implicit", 0),
-        "explicit_example": examples.get("think-4-peace"),
-        "implicit_example": examples.get("ruta-n"),
-        "bond_example": examples.get("one-service-peterborough"),
-        "bond_count": published.filter(fundings__slug="social-impact-bond").count(),
+        "explicit_example": programming_examples.get(Programming.EXPLICIT),
+        "implicit_example": programming_examples.get(Programming.IMPLICIT),
+        "bond_example": bond_example,
+        "bond_count": published.filter(fundings__slug=SOCIAL_IMPACT_BOND).count(),
     }
     return render(request, "casebook/guide.html", context)
 

@@ -287,9 +287,6 @@ PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 3600)
 # touches no database; it exists only when this is set.
 BENCHMARK_CEILING_VIEW = envbool("BENCHMARK_CEILING_VIEW", False)
 
-# --- History (django-reversion): who changed what, when; deleted initiatives recoverable. ---
-# Each admin save is stored as a revision with its author, time and change message.
-
 # Listing pages.
 INITIATIVES_PER_PAGE = envint("INITIATIVES_PER_PAGE", 12)
 PARTNERS_PER_PAGE = envint("PARTNERS_PER_PAGE", 24)

@@ -10,22 +10,19 @@ def paginate(request, queryset, per_page):
     raw = request.GET.get("page", "1")
     problems = []
     try:
-        number = int(raw)
+        number = max(int(raw), 1)
     except ValueError:
         number = 1
         problems.append(
             _("“%(page)s” is not a page number; showing the first page.") % {"page": raw[:40]}
         )
-    if number < 1:
-        number = 1
-    if number > paginator.num_pages:
-        if paginator.count:
+    else:
+        if number > paginator.num_pages and paginator.count:
             problems.append(
                 _("There are only %(count)d pages; showing the last one.")
                 % {"count": paginator.num_pages}
             )
-        number = paginator.num_pages
-    return paginator.page(number), problems
+    return paginator.get_page(number), problems
 
 
 def query_without(query, name, value=None):
