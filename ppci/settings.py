@@ -136,6 +136,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Reopening an SQLite file costs nothing; a kept connection only pins an old file.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # SQLite used as a server's database: readers never wait for the writer (WAL); a write
+    # transaction takes the lock when it starts (IMMEDIATE), so two staff saves queue up
+    # instead of one failing with "database is locked" halfway; and a writer waits up to
+    # SQLITE_BUSY_TIMEOUT seconds for the lock.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": envint("SQLITE_BUSY_TIMEOUT", 20),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
     # A file, not memory, so that the browser tests' live server threads share it; beside
     # the database it tests (".test-db.sqlite3" for the default one).
     _database_file = Path(DATABASES["default"]["NAME"])
