@@ -1,17 +1,12 @@
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_countries.filters import CountryFilter
-from modeltranslation.admin import (
-    TranslationAdmin,
-    TranslationStackedInline,
-    TranslationTabularInline,
-)
-from reversion.admin import VersionAdmin
+from modeltranslation.admin import TranslationStackedInline, TranslationTabularInline
 
 from partners.models import Sector
+from ppci.lib.history import HistoryAdmin
 from ppci.lib.locking import VersionCheckedForm
 
 from .models import (
@@ -75,17 +70,9 @@ class SourceInline(TranslationTabularInline):
     view_on_site = False
 
 
-class HistoryAdmin(VersionAdmin, TranslationAdmin):
-    """Every save is a revision (who, when, the change message); History lists them, and a
-    deleted record can be recovered with what it contained."""
-
-    history_latest_first = True
-
-
 @admin.register(Initiative)
 class InitiativeAdmin(HistoryAdmin):
     form = VersionCheckedForm
-    change_list_template = "reversion/casebook/initiative/change_list.html"
     list_display = [
         "title",
         "city",
@@ -153,30 +140,13 @@ class InitiativeAdmin(HistoryAdmin):
         return Initiative.may_publish(request.user)
 
     # Going back to an earlier version, or recovering a deleted initiative, can put a page
-    # back in public view, so it is for those who may publish.
+    # back in public view (or take it out), so it is for those who may publish.
 
-    def recoverlist_view(self, request, extra_context=None):
-        self._check_may_restore(request)
-        return super().recoverlist_view(request, extra_context)
+    def may_revert(self, request):
+        return super().may_revert(request) and self.has_publish_permission(request)
 
-    def recover_view(self, request, version_id, extra_context=None):
-        self._check_may_restore(request)
-        return super().recover_view(request, version_id, extra_context)
-
-    def revision_view(self, request, object_id, version_id, extra_context=None):
-        self._check_may_restore(request)
-        return super().revision_view(request, object_id, version_id, extra_context)
-
-    def _check_may_restore(self, request):
-        if not self.has_publish_permission(request):
-            raise PermissionDenied
-
-    def changelist_view(self, request, extra_context=None):
-        extra_context = {
-            **(extra_context or {}),
-            "may_recover": self.has_publish_permission(request),
-        }
-        return super().changelist_view(request, extra_context)
+    def may_recover(self, request):
+        return self.has_add_permission(request) and self.has_publish_permission(request)
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))

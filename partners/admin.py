@@ -1,18 +1,16 @@
 from django.contrib import admin
 from django.db import models
 from django_countries.filters import CountryFilter
-from modeltranslation.admin import TranslationAdmin
-from reversion.admin import VersionAdmin
 
+from ppci.lib.history import HistoryAdmin
 from ppci.lib.locking import VersionCheckedForm
 
 from .models import Partner
 
 
 @admin.register(Partner)
-class PartnerAdmin(VersionAdmin, TranslationAdmin):
+class PartnerAdmin(HistoryAdmin):
     form = VersionCheckedForm
-    history_latest_first = True
     list_display = ["name", "sector", "kind", "country"]
     list_filter = ["sector", "kind", ("country", CountryFilter)]
     # Initiatives pick their partners by autocomplete, which searches these fields.

@@ -1,11 +1,18 @@
-"""What the history (django-reversion) and the backup (export_casebook) store of a record.
+"""The history of every change (django-reversion): what is stored of a record, the rows that
+belong to it, and the admin that shows the history and goes back in it.
 
-Every stored field, with each language in its own column (``title_es``, ``title_en``) rather
-than modeltranslation's language-less original, and without the fields rebuilt on every save.
+A record's stored fields are every field, with each language in its own column (``title_es``,
+``title_en``) rather than modeltranslation's language-less original, and without the fields
+rebuilt on every save; the backup (export_casebook) stores the same.
 """
 
 import reversion
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from modeltranslation.admin import TranslationAdmin
 from modeltranslation.translator import NotRegistered, translator
+from reversion.admin import VersionAdmin
+from reversion.models import Version
 
 # Rebuilt from the other fields on every save.
 DERIVED_FIELDS = {"search_document", "search_name"}
@@ -26,6 +33,84 @@ def stored_fields(model):
     ]
 
 
+# Model → {model of its own rows: the field of those rows that links them to it}.
+_own_rows = {}
+
+
 def keep_history(model, follow=()):
-    """Record every save of ``model`` made in a revision (each admin save is one)."""
+    """Record every save of ``model`` made in a revision (each admin save is one), with the
+    rows named in ``follow`` (reverse relations: an initiative's partnerships, say), which
+    belong to it: a deleted record comes back with them, and reverting it reverts them."""
     reversion.register(model, fields=stored_fields(model), follow=follow)
+    relations = [model._meta.get_field(name) for name in follow]
+    _own_rows[model] = {relation.related_model: relation.field.attname for relation in relations}
+
+
+def own_rows_of(model):
+    return _own_rows.get(model, {})
+
+
+def record_revision(instance, comment, user=None, using=None):
+    """One revision holding ``instance`` and its own rows, as they are now."""
+    with reversion.create_revision(using=using):
+        reversion.add_to_revision(instance, model_db=using)
+        reversion.set_comment(comment)
+        if user is not None:
+            reversion.set_user(user)
+
+
+class HistoryAdmin(VersionAdmin, TranslationAdmin):
+    """Every save is a revision (who, when, the change message); History lists them, and a
+    deleted record can be recovered with what it contained.
+
+    Going back is held to the same rules as going forward: reverting is for those who may
+    make every change it implies (``may_revert``), recovering a deleted record is un-deleting
+    it (``may_recover``), and either applies only to a revision that holds this record and its
+    own rows, nothing else.
+    """
+
+    history_latest_first = True
+    # "Recover deleted …" is offered only to those who may recover.
+    change_list_template = "admin/history_change_list.html"
+
+    def may_revert(self, request):
+        return self.has_change_permission(request)
+
+    def may_recover(self, request):
+        return self.has_delete_permission(request) and self.has_add_permission(request)
+
+    def recoverlist_view(self, request, extra_context=None):
+        if not self.may_recover(request):
+            raise PermissionDenied
+        return super().recoverlist_view(request, extra_context)
+
+    def recover_view(self, request, version_id, extra_context=None):
+        if not self.may_recover(request):
+            raise PermissionDenied
+        self._check_revision_scope(version_id)
+        return super().recover_view(request, version_id, extra_context)
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        if not self.may_revert(request):
+            raise PermissionDenied
+        self._check_revision_scope(version_id)
+        return super().revision_view(request, object_id, version_id, extra_context)
+
+    def _check_revision_scope(self, version_id):
+        """Refuse a version of another model, or one whose revision holds other records: going
+        back to it would change (or delete) them too."""
+        version = Version.objects.filter(pk=version_id).select_related("revision").first()
+        if version is None:
+            raise Http404
+        if version.content_type.model_class() is not self.model:
+            raise PermissionDenied
+        own = own_rows_of(self.model)
+        for other in version.revision.version_set.exclude(pk=version.pk):
+            model = other.content_type.model_class()
+            if model not in own or str(other.field_dict.get(own[model])) != version.object_id:
+                raise PermissionDenied
+
+    def changelist_view(self, request, extra_context=None):
+        # Not one revision for the whole list: each action records its own, object by object.
+        extra_context = {**(extra_context or {}), "may_recover": self.may_recover(request)}
+        return super(VersionAdmin, self).changelist_view(request, extra_context)

@@ -10,6 +10,8 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, transaction
 
+from ppci.lib.history import own_rows_of, record_revision
+
 
 class FixtureRecordError(Exception):
     def __init__(self, path, index, record, error):
@@ -141,6 +143,32 @@ def resolve_forward_references(path, index, record, deserialized, instance, usin
             changed = True
     if changed:
         instance.save(using=using)
+    return changed
+
+
+def record_history(instances, comment, using):
+    """One revision in the history of each record loaded or changed, holding that record and
+    its own rows (an initiative's partnerships, figures and sources), nothing else: going back
+    to it changes no other record."""
+    owners = {}
+    for instance in instances:
+        owner = instance
+        for model, link in own_rows_by_model().items():
+            if isinstance(instance, model):
+                owner = getattr(instance, link.removesuffix("_id"))
+        if reversion.is_registered(type(owner)):
+            owners[(type(owner), owner.pk)] = owner
+    for owner in owners.values():
+        record_revision(owner, comment, using=using)
+
+
+def own_rows_by_model():
+    """Row model → the link to the record it belongs to, over every model with history."""
+    return {
+        row_model: link
+        for model in reversion.get_registered_models()
+        for row_model, link in own_rows_of(model).items()
+    }
 
 
 class Command(BaseCommand):
@@ -164,20 +192,24 @@ class Command(BaseCommand):
             raise CommandError(f"No fixtures found in {directory}")
         counts = {"created": 0, "updated": 0, "unchanged": 0}
         try:
-            # One revision in each record's history: “Loaded from fixtures/”.
-            with transaction.atomic(using=database), reversion.create_revision(using=database):
-                reversion.set_comment(f"Loaded by load_casebook from {Path(directory).name}/")
-                pending = []
+            with transaction.atomic(using=database):
+                pending, touched = [], []
                 for path in files:
                     for index, record in enumerate(load_records(path)):
                         instance, deserialized, outcome = save_record(path, index, record, database)
                         counts[outcome] += 1
+                        if outcome != "unchanged":
+                            touched.append(instance)
                         if deserialized.deferred_fields:
                             pending.append((path, index, record, deserialized, instance))
                 for path, index, record, deserialized, instance in pending:
-                    resolve_forward_references(
+                    if resolve_forward_references(
                         path, index, record, deserialized, instance, database
-                    )
+                    ):
+                        touched.append(instance)
+                record_history(
+                    touched, f"Loaded by load_casebook from {Path(directory).name}/", database
+                )
         except FixtureRecordError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(
