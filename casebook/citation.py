@@ -5,6 +5,11 @@ from django.utils.translation import gettext as _
 SITE_TITLE = "PPCI Case Book"
 
 
+def one_line(text):
+    """Line breaks would end a RIS field or split a BibTeX one: a citation holds none."""
+    return " ".join(str(text or "").split())
+
+
 def _escape_bibtex(text):
     for char in "\\{}&%$#_":
         text = text.replace(char, "\\" + char)
@@ -31,6 +36,7 @@ def citation(initiative, url):
 
 def bibtex(initiative, url):
     data = citation(initiative, url)
+    data["title"] = one_line(data["title"])
     key = initiative.slug.replace("-", "_")
     lines = [
         f"@misc{{{key},",
@@ -41,9 +47,9 @@ def bibtex(initiative, url):
         f"  urldate = {{{data['accessed']}}},",
     ]
     if data["source"]:
-        note = data["source"].title
+        note = one_line(data["source"].title)
         if data["source"].publisher:
-            note = f"{data['source'].publisher}: {note}"
+            note = f"{one_line(data['source'].publisher)}: {note}"
         lines.append(f"  note = {{{_escape_bibtex(note)}}},")
     lines.append("}")
     return "\n".join(lines) + "\n"
@@ -51,6 +57,7 @@ def bibtex(initiative, url):
 
 def ris(initiative, url):
     data = citation(initiative, url)
+    data["title"] = one_line(data["title"])
     lines = [
         "TY  - ELEC",
         f"TI  - {data['title']}",
@@ -60,6 +67,7 @@ def ris(initiative, url):
         f"Y2  - {data['accessed']}",
     ]
     if data["source"]:
-        lines.append(f"N1  - {data['source'].publisher}: {data['source'].title}".strip(": "))
+        source = data["source"]
+        lines.append(f"N1  - {one_line(source.publisher)}: {one_line(source.title)}".strip(": "))
     lines.append("ER  - ")
     return "\r\n".join(lines) + "\r\n"

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
+from ppci.lib.security import client_ip
+
 from .models import Correction
 
 LIMIT_PER_HOUR = 5
@@ -33,18 +35,26 @@ class CorrectionForm(forms.ModelForm):
 
 
 def client_key(request):
-    """A salted hash of the client's address: enough to count, nothing to identify."""
-    address = request.META.get("REMOTE_ADDR", "")
+    """A salted hash of the client's address (behind trusted proxies, the client's, not the
+    proxy's): enough to count, nothing to identify."""
+    address = client_ip(request) or ""
     return hashlib.sha256(f"{settings.SECRET_KEY}:{address}".encode()).hexdigest()
 
 
+def _counter(request):
+    return f"corrections:{client_key(request)}"
+
+
 def over_limit(request):
-    """Count this attempt; tell whether the client has gone past the hourly limit."""
-    key = f"corrections:{client_key(request)}"
+    """Whether the client has already sent the hour's number of suggestions."""
+    return (cache.get(_counter(request)) or 0) >= LIMIT_PER_HOUR
+
+
+def count_accepted(request):
+    """Count one accepted suggestion (a rejected form counts for nothing)."""
+    key = _counter(request)
     cache.add(key, 0, timeout=3600)
     try:
-        count = cache.incr(key)
+        cache.incr(key)
     except ValueError:
         cache.set(key, 1, timeout=3600)
-        count = 1
-    return count > LIMIT_PER_HOUR

@@ -146,7 +146,7 @@ class Rows:
             }
 
     def partner_list(self, partners, sector=None):
-        return "; ".join(
+        return joined(
             f"{p['name']} ({self.roles.get(p['role'], p['role'])})"
             for p in partners
             if sector is None or p["sector"] == sector
@@ -155,15 +155,21 @@ class Rows:
     def as_csv_row(self, row):
         flat = {
             **row,
-            "themes": "; ".join(row["themes"]),
-            "funding": "; ".join(row["funding"]),
-            "issues": "; ".join(row["issues"]),
+            "themes": joined(row["themes"]),
+            "funding": joined(row["funding"]),
+            "issues": joined(row["issues"]),
             "partners": self.partner_list(row["partners"]),
             "public_partners": self.partner_list(row["partners"], "public"),
             "private_partners": self.partner_list(row["partners"], "private"),
             "community_partners": self.partner_list(row["partners"], "community"),
         }
         return [neutralise(flat[column]) for column in COLUMNS]
+
+
+def joined(values):
+    """Several values in one cell, each neutralised: a spreadsheet that splits the cell on
+    "; " must meet no formula either."""
+    return "; ".join(neutralise(value) for value in values)
 
 
 def neutralise(value):

@@ -65,16 +65,32 @@ class Vocabulary:
     cities: list = field(default_factory=list)
 
     @classmethod
-    def load(cls):
-        """Read from the database once per change of content, not once per request."""
+    def load(cls, public=True):
+        """Read from the database once per change of content, not once per request. The
+        public's cities, fundings and issues are those of published cases: a city whose only
+        case is a draft is not named to the public, not even as a filter value."""
         return pagecache.remember(
-            "vocabulary",
-            lambda: cls(
-                themes=Term.all_of(Theme.objects.order_by("order")),
-                fundings=Term.all_of(Funding.objects.all()),
-                issues=Term.all_of(Issue.objects.all()),
-                cities=Term.all_of(City.objects.all()),
-            ),
+            "vocabulary:public" if public else "vocabulary:staff",
+            lambda: cls.read(public),
+        )
+
+    @classmethod
+    def read(cls, public):
+        cities, fundings, issues = City.objects.all(), Funding.objects.all(), Issue.objects.all()
+        if public:
+            published = Initiative.objects.published()
+            cities = cities.filter(pk__in=published.values("city_id"))
+            fundings = fundings.filter(
+                pk__in=FundingLink.objects.filter(initiative__in=published).values("funding_id")
+            )
+            issues = issues.filter(
+                pk__in=IssueLink.objects.filter(initiative__in=published).values("issue_id")
+            )
+        return cls(
+            themes=Term.all_of(Theme.objects.order_by("order")),
+            fundings=Term.all_of(fundings),
+            issues=Term.all_of(issues),
+            cities=Term.all_of(cities),
         )
 
 

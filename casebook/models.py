@@ -13,7 +13,7 @@ from django_countries.fields import CountryField
 
 from partners.models import Partner
 from ppci.lib.locking import VersionedModel
-from ppci.lib.models import ConstraintErrorsOnFields, SlugNamedModel
+from ppci.lib.models import ConstraintErrorsOnFields, SlugNamedModel, single_line
 
 
 class City(SlugNamedModel):
@@ -183,7 +183,7 @@ class InitiativeManager(models.Manager.from_queryset(InitiativeQuerySet)):
 
 class Initiative(ConstraintErrorsOnFields, VersionedModel):
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("title"), max_length=200, validators=[single_line])
     summary = models.TextField(_("summary"), help_text=_("Two or three sentences."))
     description = models.TextField(_("description"), blank=True)
     lessons_learned = models.TextField(_("lessons learned"), blank=True)
@@ -206,6 +206,7 @@ class Initiative(ConstraintErrorsOnFields, VersionedModel):
         _("place"),
         max_length=200,
         blank=True,
+        validators=[single_line],
         help_text=_("Where within the city or country, when the source says."),
     )
     reach_countries = CountryField(
@@ -533,7 +534,7 @@ class Figure(ConstraintErrorsOnFields, models.Model):
     key = models.SlugField(
         _("key"), max_length=60, help_text=_("A short name, unique within the initiative.")
     )
-    label = models.CharField(_("what was measured"), max_length=200)
+    label = models.CharField(_("what was measured"), max_length=200, validators=[single_line])
     kind = models.CharField(_("kind"), max_length=10, choices=FigureKind)
     qualifier = models.CharField(
         _("qualifier"), max_length=10, choices=Qualifier, default=Qualifier.EXACT
@@ -655,8 +656,10 @@ class Source(models.Model):
         related_name="sources",
     )
     key = models.SlugField(_("key"), max_length=60)
-    title = models.CharField(_("title"), max_length=300)
-    publisher = models.CharField(_("publisher"), max_length=200, blank=True)
+    title = models.CharField(_("title"), max_length=300, validators=[single_line])
+    publisher = models.CharField(
+        _("publisher"), max_length=200, blank=True, validators=[single_line]
+    )
     year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
     url = models.URLField(_("address"), blank=True)
     locator = models.CharField(_("section or page"), max_length=200, blank=True)

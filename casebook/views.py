@@ -14,7 +14,7 @@ from ppci.lib.paging import paginate
 
 from . import citation, exports, search
 from .compare import MAX_CASES, chosen_initiatives
-from .corrections import CorrectionForm, client_key, over_limit
+from .corrections import CorrectionForm, client_key, count_accepted, over_limit
 from .filters import SORTS, InitiativeFilter, Vocabulary
 from .models import (
     SOCIAL_IMPACT_BOND,
@@ -88,7 +88,7 @@ def home(request):
 
 @refuse_oversized_query
 def initiative_list(request):
-    vocabulary = Vocabulary.load()
+    vocabulary = Vocabulary.load(public=not sees_drafts(request))
     queryset = visible_initiatives(request)
     filterset = InitiativeFilter(
         request.GET,
@@ -310,6 +310,7 @@ def suggest_correction(request, slug):
             )
         form = CorrectionForm(request.POST)
         if form.is_valid():
+            count_accepted(request)
             if not form.is_spam():
                 correction = form.save(commit=False)
                 correction.initiative = initiative

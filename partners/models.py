@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from ppci.lib.locking import VersionedModel
-from ppci.lib.models import ConstraintErrorsOnFields, SlugManager
+from ppci.lib.models import ConstraintErrorsOnFields, SlugManager, single_line
 from ppci.lib.text import fold
 
 
@@ -87,7 +87,7 @@ class Partner(ConstraintErrorsOnFields, VersionedModel):
     """An organisation that takes part in one or more initiatives."""
 
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[single_line])
     sector = models.CharField(_("sector"), max_length=20, choices=Sector)
     kind = models.CharField(_("kind"), max_length=40, choices=Kind)
     country = CountryField(_("country"), blank=True)

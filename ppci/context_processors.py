@@ -1,6 +1,7 @@
 from django.conf import settings
-from django.urls import reverse, translate_url
-from django.utils.translation import get_language, get_language_info
+from django.core.exceptions import DisallowedHost
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import get_language, get_language_info, override
 from django.utils.translation import gettext_lazy as _
 
 MAIN_NAVIGATION = [
@@ -13,18 +14,45 @@ MAIN_NAVIGATION = [
 ]
 
 
+def page_in_language(request, code):
+    """This page in another language, built from the route the request resolved to and its
+    query, never from the raw path (which may say ``//another.host/…``); a page that resolved
+    to nothing (a 404) is that language's home page."""
+    match = request.resolver_match
+    with override(code):
+        try:
+            if match is None or not match.view_name:
+                raise NoReverseMatch
+            path = reverse(match.view_name, args=match.args, kwargs=match.kwargs)
+        except NoReverseMatch:
+            return reverse("casebook:home")
+    query = request.GET.urlencode()
+    return f"{path}?{query}" if query else path
+
+
+def absolute(request, url):
+    """The address with scheme and host, or None when the request's host is not one of ours
+    (the 400 page for a bad Host header renders without them)."""
+    try:
+        return request.build_absolute_uri(url)
+    except DisallowedHost:
+        return None
+
+
 def site(request):
-    """The page in every language, with its path and query kept, for the language switch."""
+    """The page in every language, with its route and query kept, for the language switch."""
     current = get_language()
-    full_path = request.get_full_path()
-    alternates = [
-        {
-            "code": code,
-            "name": get_language_info(code)["name_local"].capitalize(),
-            "url": translate_url(full_path, code),
-        }
-        for code, _name in settings.LANGUAGES
-    ]
+    alternates = []
+    for code, _name in settings.LANGUAGES:
+        url = page_in_language(request, code)
+        alternates.append(
+            {
+                "code": code,
+                "name": get_language_info(code)["name_local"].capitalize(),
+                "url": url,
+                "absolute_url": absolute(request, url),
+            }
+        )
     navigation = []
     for name, label in MAIN_NAVIGATION:
         url = reverse(name)

@@ -6,6 +6,7 @@ work, set ``DEBUG=1`` (the README's run command does).
 """
 
 import os
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -36,9 +37,36 @@ def envlist(name, default):
 
 DEBUG = envbool("DEBUG", False)
 
-# Production sets SECRET_KEY; the fallback only serves local work, and
-# ``check --deploy`` flags it as insecure.
-SECRET_KEY = os.environ.get("SECRET_KEY") or "django-insecure-local-only-key-set-SECRET_KEY"
+
+
+def local_secret_key():
+    """A key for local work, generated on first use and kept outside the repository, in the
+    user's configuration folder (a key of its own for each process where that folder cannot
+    be written)."""
+    path = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "ppci" / "key"
+    try:
+        return path.read_text().strip()
+    except OSError:
+        pass
+    key = secrets.token_urlsafe(50)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fresh = path.with_name(f".key.{os.getpid()}")
+        fresh.write_text(key)
+        fresh.chmod(0o600)
+        os.replace(fresh, path)
+        return path.read_text().strip()
+    except OSError:
+        return key
+
+
+# Production sets SECRET_KEY; without it, a key generated for this machine serves local work,
+# and ``check --deploy`` reports an error.
+SECRET_KEY = os.environ.get("SECRET_KEY") or local_secret_key()
+SECRET_KEY_FROM_ENVIRONMENT = bool(os.environ.get("SECRET_KEY"))
+
+# Load balancers ask /health/ over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])

@@ -7,12 +7,13 @@ from django.urls import include, path
 from casebook.sitemaps import SITEMAPS
 from casebook.urls import partner_urlpatterns
 from casebook.views import robots_txt
-from ppci.views import benchmark_ceiling
+from ppci.views import benchmark_ceiling, health
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", robots_txt, name="robots"),
+    path("health/", health, name="health"),
 ]
 
 localized = [

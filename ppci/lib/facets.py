@@ -94,15 +94,27 @@ class FacetedFilterSet(django_filters.FilterSet):
 
     @property
     def problems(self):
-        """Every value that could not be used, as a sentence for the page."""
+        """Every value that could not be used, as a sentence for the page that shows it back
+        (the template escapes it)."""
         self.form.is_valid()
         messages = list(self.notices)
         for name, errors in self.form.errors.items():
             label = self.form.fields[name].label if name in self.form.fields else name
+            values = self.data.getlist(name) if hasattr(self.data, "getlist") else []
+            shown = ", ".join(value[:80] for value in values if value)
             for error in errors:
-                messages.append(
-                    _("%(label)s: %(error)s It was left out.") % {"label": label, "error": error}
-                )
+                if shown:
+                    message = _("%(label)s: “%(value)s” — %(error)s It was left out.") % {
+                        "label": label,
+                        "value": shown,
+                        "error": error,
+                    }
+                else:
+                    message = _("%(label)s: %(error)s It was left out.") % {
+                        "label": label,
+                        "error": error,
+                    }
+                messages.append(message)
         return messages
 
     def selected(self, name):

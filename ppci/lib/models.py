@@ -5,6 +5,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+def single_line(value):
+    """A name or title is one line: a line break in it would break the lines of a citation
+    file, a CSV reader's row or a page's heading."""
+    if value and ("\n" in value or "\r" in value):
+        raise ValidationError(_("Write this on one line, without line breaks."), code="line_break")
+
+
 class SlugManager(models.Manager):
     """Rows found by slug when fixtures are loaded."""
 
@@ -16,7 +23,7 @@ class SlugNamedModel(models.Model):
     """A vocabulary or place: a unique slug, the same in every language, and a name."""
 
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
-    name = models.CharField(_("name"), max_length=120)
+    name = models.CharField(_("name"), max_length=120, validators=[single_line])
 
     objects = SlugManager()
 

@@ -25,6 +25,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language
 
 GENERATION_KEY = "pages:generation"
@@ -136,7 +137,11 @@ class PageCacheMiddleware:
 
     def __call__(self, request):
         if not self.applies_to(request):
-            return self.get_response(request)
+            response = self.get_response(request)
+            if self.logged_in(request):
+                # Rendered for this person (drafts, staff links): no shared cache may keep it.
+                patch_cache_control(response, private=True, no_store=True)
+            return response
         key = page_key(request)
         response = cache.get(key)
         if response is not None:
@@ -152,9 +157,13 @@ class PageCacheMiddleware:
             return False
         if request.path.startswith(reverse("admin:index")):
             return False
+        return not PageCacheMiddleware.logged_in(request)
+
+    @staticmethod
+    def logged_in(request):
         # Only a request with a session can be a logged-in one; the others skip the lookup.
         has_session = settings.SESSION_COOKIE_NAME in request.COOKIES
-        return not (has_session and request.user.is_authenticated)
+        return has_session and hasattr(request, "user") and request.user.is_authenticated
 
     @staticmethod
     def can_keep(request, response):

@@ -6,6 +6,7 @@ import logging
 from axes.signals import user_locked_out
 from csp.middleware import CSPMiddleware
 from django.conf import settings
+from django.core.checks import Error, Tags, register
 from django.dispatch import receiver
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -34,6 +35,34 @@ def client_ip(request):
         if len(forwarded) >= count:
             return forwarded[-count]
     return request.META.get("REMOTE_ADDR")
+
+
+# Keys that have been published (in this repository's history): never a production key.
+PUBLISHED_KEYS = {"django-insecure-local-only-key-set-SECRET_KEY"}
+
+
+@register(Tags.security, deploy=True)
+def check_secret_key(app_configs, **kwargs):
+    """In production the key comes from the environment, and is no key anyone has seen."""
+    errors = []
+    if settings.SECRET_KEY in PUBLISHED_KEYS:
+        errors.append(
+            Error(
+                "SECRET_KEY is a key published in the project's repository.",
+                hint="Set SECRET_KEY in the environment to a new random value.",
+                id="ppci.E001",
+            )
+        )
+    elif not getattr(settings, "SECRET_KEY_FROM_ENVIRONMENT", True):
+        errors.append(
+            Error(
+                "SECRET_KEY is not set in the environment: the key generated for local work "
+                "on this machine is in use.",
+                hint="Set SECRET_KEY in the environment, the same on every server.",
+                id="ppci.E002",
+            )
+        )
+    return errors
 
 
 @receiver(user_locked_out)
