@@ -4,9 +4,9 @@ import hashlib
 
 from django import forms
 from django.conf import settings
-from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
+from ppci.lib import ratelimit
 from ppci.lib.security import client_ip
 
 from .models import Correction
@@ -47,14 +47,9 @@ def _counter(request):
 
 def over_limit(request):
     """Whether the client has already sent the hour's number of suggestions."""
-    return (cache.get(_counter(request)) or 0) >= LIMIT_PER_HOUR
+    return ratelimit.current(_counter(request)) >= LIMIT_PER_HOUR
 
 
 def count_accepted(request):
     """Count one accepted suggestion (a rejected form counts for nothing)."""
-    key = _counter(request)
-    cache.add(key, 0, timeout=3600)
-    try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=3600)
+    ratelimit.count(_counter(request))

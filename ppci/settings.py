@@ -38,7 +38,6 @@ def envlist(name, default):
 DEBUG = envbool("DEBUG", False)
 
 
-
 def local_secret_key():
     """A key for local work, generated on first use and kept outside the repository, in the
     user's configuration folder (a key of its own for each process where that folder cannot
@@ -306,7 +305,9 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis backend, made to fail soft: an error is logged and the request
+            # served uncached (short socket timeouts, a breaker); see ppci/lib/cache.py.
+            "BACKEND": "ppci.lib.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "ppci"),
         }
@@ -319,8 +320,18 @@ else:
         }
     }
 # Public pages are kept this many seconds at most (0 turns the page cache off); a change to
-# anything they show replaces them at once, whatever this says.
+# anything they show replaces them at once, whatever this says. A page larger than
+# PAGE_CACHE_MAX_BYTES is never kept.
 PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 3600)
+PAGE_CACHE_MAX_BYTES = envint("PAGE_CACHE_MAX_BYTES", 512 * 1024)
+# The query parameters public pages read (the lists' filters, sort and page; the comparison's
+# cases); a public address with any other is redirected to the address without it.
+PAGE_QUERY_PARAMETERS = frozenset(
+    {
+        "q", "theme", "sector", "kind", "programming", "funding", "issue", "scale",
+        "country", "city", "year_from", "year_to", "evidence", "sort", "page", "i",
+    }
+)  # fmt: skip
 
 # bench/benchmark.py measures pages against a view that renders the base template and
 # touches no database; it exists only when this is set.

@@ -38,6 +38,19 @@ class SlugNamedModel(models.Model):
         return (self.slug,)
 
 
+class CacheDebt(models.Model):
+    """A change made while the shared cache could not be reached: pages it kept from before
+    are out of date, and the first process to reach it again moves its generation on."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "cache debt"
+
+    def __str__(self):
+        return f"Change at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
 class ConstraintErrorsOnFields:
     """Model validation that puts a database constraint's error on the field it concerns.
 

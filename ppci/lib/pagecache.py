@@ -14,19 +14,27 @@ without Redis still never serve a page another worker has made stale.
 """
 
 import hashlib
+import logging
 import os
 import tempfile
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpResponsePermanentRedirect
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language
+
+from .cache import on_recovery
+from .models import CacheDebt
+
+logger = logging.getLogger("ppci.cache")
 
 GENERATION_KEY = "pages:generation"
 
@@ -46,7 +54,13 @@ def generation_file():
     return Path(tempfile.gettempdir()) / f"ppci-page-generation-{digest}"
 
 
+def cache_available():
+    return getattr(cache, "available", True)
+
+
 def generation():
+    """The current generation, or None while the shared cache cannot be reached (nothing is
+    then kept or served from it)."""
     if not cache_is_shared():
         try:
             return generation_file().read_text() or "0"
@@ -58,7 +72,7 @@ def generation():
         # A new start never meets pages kept under an earlier generation.
         cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
         value = cache.get(GENERATION_KEY)
-    return value
+    return value if cache_available() else None
 
 
 def invalidate():
@@ -73,6 +87,26 @@ def invalidate():
         cache.incr(GENERATION_KEY)
     except ValueError:
         cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
+    if not cache_available():
+        # The cache still holds pages from before this change: the debt is kept in the
+        # database (with the change, in its transaction) until the cache answers again.
+        CacheDebt.objects.create()
+
+
+@on_recovery
+def settle_debts(recovered_cache):
+    """At the first call that reaches the cache again: if anything changed meanwhile, move
+    the generation on, so that no page kept from before is ever served."""
+    try:
+        debts = list(CacheDebt.objects.values_list("pk", flat=True)[:1000])
+    except Exception:
+        logger.exception("Could not read the cache's debts; emptying the cache instead.")
+        recovered_cache.clear()
+        return
+    if debts:
+        invalidate()
+        CacheDebt.objects.filter(pk__in=debts).delete()
+        logger.warning("Cache answers again: pages kept before %d change(s) dropped.", len(debts))
 
 
 def shows_publicly(model):
@@ -110,6 +144,8 @@ def remember(name, build, in_process=True):
     same generation does not even unpickle it (for a few values every page reads, not for
     one per initiative)."""
     current = generation()
+    if current is None:
+        return build()  # the cache is down: no generation to tell a kept value is current
     kept = _remembered.get(name) if in_process else None
     if kept is not None and kept[0] == current:
         return kept[1]
@@ -123,10 +159,19 @@ def remember(name, build, in_process=True):
     return value
 
 
-def page_key(request):
-    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+def canonical_query(query):
+    """The parameters public pages read, by name (each one's values in the order given, since
+    the last of a single-valued parameter wins), without any other."""
+    known = settings.PAGE_QUERY_PARAMETERS
+    pairs = [(name, value) for name, values in query.lists() if name in known for value in values]
+    return urlencode(sorted(pairs, key=lambda pair: pair[0]))
+
+
+def page_key(request, generation_now):
+    query = canonical_query(request.GET)
+    address = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
     digest = hashlib.sha256(address.encode()).hexdigest()
-    return f"pages:{generation()}:{get_language()}:{digest}"
+    return f"pages:{generation_now}:{get_language()}:{digest}"
 
 
 class PageCacheMiddleware:
@@ -142,7 +187,18 @@ class PageCacheMiddleware:
                 # Rendered for this person (drafts, staff links): no shared cache may keep it.
                 patch_cache_control(response, private=True, no_store=True)
             return response
-        key = page_key(request)
+        if any(name not in settings.PAGE_QUERY_PARAMETERS for name in request.GET):
+            # A parameter no page reads changes nothing on it: the visitor is sent to the
+            # address without it, so that a loop of ?f=1, ?f=2, … neither fills the cache
+            # nor reaches the database.
+            query = canonical_query(request.GET)
+            return HttpResponsePermanentRedirect(
+                f"{request.path}?{query}" if query else request.path
+            )
+        current = generation()
+        if current is None:
+            return self.get_response(request)  # the cache is down: serve uncached
+        key = page_key(request, current)
         response = cache.get(key)
         if response is not None:
             return response
@@ -173,4 +229,5 @@ class PageCacheMiddleware:
             and not response.cookies
             and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
             and "private" not in response.get("Cache-Control", "")
+            and len(response.content) <= settings.PAGE_CACHE_MAX_BYTES
         )
