@@ -194,6 +194,12 @@ class InitiativeFilter(FacetedFilterSet):
         self.vocabulary = vocabulary or Vocabulary.load()
         self.notices = []
         super().__init__(self._set_aside_unknown(data), queryset, **kwargs)
+        query = self.data.get("q", "") if self.data is not None else ""
+        if query.strip() and not search.has_searchable_word(query):
+            self.notices.append(
+                _("Search for a word of two letters or more; “%(query)s” has none.")
+                % {"query": query[:80]}
+            )
         filters = self.filters
         filters["theme"].extra["choices"] = [(t.slug, t.name) for t in self.vocabulary.themes]
         filters["funding"].extra["choices"] = [(f.slug, f.name) for f in self.vocabulary.fundings]

@@ -151,6 +151,9 @@ DATABASES = {
 PG_OPTIONS = {
     "random_page_cost": os.environ.get("PG_RANDOM_PAGE_COST", "1.1"),
     "max_parallel_workers_per_gather": os.environ.get("PG_MAX_PARALLEL_WORKERS_PER_GATHER", "0"),
+    # The last backstop: no statement runs longer than this (milliseconds), below gunicorn's
+    # 30 s worker timeout, so that a runaway query ends as an error, not a killed worker.
+    "statement_timeout": os.environ.get("PG_STATEMENT_TIMEOUT", "20000"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     options = " ".join(

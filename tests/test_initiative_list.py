@@ -1,4 +1,5 @@
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from tests.factories import make_city, make_initiative, make_partner, make_theme
@@ -175,9 +176,11 @@ def test_it_runs_the_same_number_of_queries_at_one_and_three_initiatives(
     club = make_partner(sector="private", kind="sports-team", name_es="Club de fútbol")
     url = LIST + "?theme=messaging&sector=private&country=ES&q=club"
     make_initiative(themes=[theme], partners=[club])
-    with django_assert_num_queries(8):
+    # On SQLite the search's one ranking pass is two statements: its table, then its rows.
+    queries = {"sqlite": 10}.get(connection.vendor, 8)
+    with django_assert_num_queries(queries):
         assert len(slugs(client.get(url))) == 1
     make_initiative(themes=[theme], partners=[club])
     make_initiative(themes=[theme], partners=[club])
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(queries):
         assert len(slugs(client.get(url))) == 3

@@ -179,3 +179,14 @@ def test_it_finds_a_new_word_after_a_migration_rebuilt_the_initiatives_table():
 
     assert found("zanahoria") == {"after"}
     assert found("reconstrucción") == {"before"}
+
+
+def test_a_query_without_a_word_of_two_letters_is_refused_with_a_message(client, cases):
+    for query in ("a", "a b c", "*", "-"):
+        response = client.get("/en/initiatives/", {"q": query})
+        assert response.status_code == 200
+        assert response.context["initiatives"] == []
+        assert any("two letters" in str(problem) for problem in response.context["problems"])
+    # A common word of two letters still answers.
+    response = client.get("/en/initiatives/", {"q": "de"})
+    assert not any("two letters" in str(p) for p in response.context["problems"])

@@ -17,11 +17,12 @@ from django.utils.safestring import mark_safe
 from ppci.lib.text import fold
 
 from . import postgresql, sqlite
-from .syntax import WORD, clean_query, has_terms, parse, positive_words
+from .syntax import WORD, clean_query, has_searchable_word, has_terms, parse, positive_words
 
 __all__ = [
     "clean_query",
     "ensure_index",
+    "has_searchable_word",
     "matching",
     "parse",
     "positive_words",
@@ -50,8 +51,9 @@ def _backend_of(queryset):
 
 
 def matching(queryset, text):
-    """The initiatives of ``queryset`` that match ``text``."""
-    if not has_terms(text):
+    """The initiatives of ``queryset`` that match ``text`` (none for a query without a word of
+    two letters or more)."""
+    if not has_terms(text) or not has_searchable_word(text):
         return queryset.none()
     return _backend_of(queryset).matching(queryset, text)
 

@@ -36,6 +36,12 @@ def parse(text):
     return clauses[: MAX_TERMS * 2]
 
 
+def has_searchable_word(text):
+    """Whether the query holds a word of two letters or more: a query of single letters (or
+    none) would match nearly everything, and is refused with a message instead."""
+    return any(len(word) >= 2 for clause in parse(text) if clause != "or" for word in clause[1])
+
+
 def has_terms(text):
     return any(clause != "or" for clause in parse(text))
 
