@@ -33,6 +33,7 @@ import random
 import re
 import secrets
 import shutil
+import sqlite3
 import statistics
 import sys
 import threading
@@ -96,6 +97,11 @@ def parse_args():
         default=os.environ.get("LOAD_POSTGRES", "postgres://postgres@127.0.0.1:5432"),
         help="PostgreSQL server, as a URL without the database name",
     )
+    parser.add_argument(
+        "--sqlite",
+        type=Path,
+        help="run on a new SQLite database in this file instead of PostgreSQL",
+    )
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes (4)")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker (4)")
@@ -117,15 +123,45 @@ def admin_connection(server):
     return psycopg.connect(f"{server}/postgres", autocommit=True)
 
 
-def create_database(server, name):
-    with admin_connection(server) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
+def database_url(args):
+    if args.sqlite:
+        return f"sqlite:///{args.sqlite.resolve()}"
+    return f"{args.server}/{args.database}"
 
 
-def drop_database(server, name):
-    with admin_connection(server) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def sqlite_files(args):
+    return [args.sqlite.with_name(args.sqlite.name + suffix) for suffix in ("", "-wal", "-shm")]
+
+
+def create_database(args):
+    if args.sqlite:
+        for path in sqlite_files(args):
+            path.unlink(missing_ok=True)
+        return
+    with admin_connection(args.server) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{args.database}"')
+
+
+def drop_database(args):
+    if args.sqlite:
+        for path in sqlite_files(args):
+            path.unlink(missing_ok=True)
+        return
+    with admin_connection(args.server) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
+
+
+def read(args, sql, params=()):
+    """All rows of one query, on whichever database the run uses."""
+    if args.sqlite:
+        connection = sqlite3.connect(args.sqlite)
+        try:
+            return connection.execute(sql.replace("%s", "?"), params).fetchall()
+        finally:
+            connection.close()
+    with psycopg.connect(database_url(args)) as connection:
+        return connection.execute(sql, params).fetchall()
 
 
 def manage(env, *arguments):
@@ -151,8 +187,8 @@ draft.themes.set(Theme.objects.filter(slug="trust-building"))
 
 
 def prepare(args, env):
-    print(f"Creating database {args.database} …", flush=True)
-    create_database(args.server, args.database)
+    print(f"Creating database {database_url(args)} …", flush=True)
+    create_database(args)
     manage(env, "migrate", "--noinput", "-v0")
     print(manage(env, "load_casebook").stdout.strip(), flush=True)
     if args.initiatives:
@@ -389,29 +425,27 @@ def reviewer(port, draft_pk, stop, tally, seed):
 
 def check_database(args, tally):
     problems = []
-    with psycopg.connect(f"{args.server}/{args.database}") as connection:
-        for pk, markers in tally.accepted_edits.items():
-            (text,) = connection.execute(
-                "SELECT lessons_learned_en FROM casebook_initiative WHERE id = %s", [pk]
-            ).fetchone()
-            stored = MARKER.findall(text or "")
-            missing = [marker for marker in markers if marker not in stored]
-            unexpected = [marker for marker in stored if marker not in markers]
-            if missing:
-                problems.append(f"initiative {pk}: accepted edits missing: {missing}")
-            if unexpected:
-                problems.append(f"initiative {pk}: edits no one saved: {unexpected}")
-        (status,) = connection.execute(
-            "SELECT status FROM casebook_initiative WHERE slug = 'load-test-draft'"
-        ).fetchone()
-        if tally.publishes and status != tally.publishes[-1]:
-            problems.append(f"the draft is {status}, the reviewer left it {tally.publishes[-1]}")
-        (versions,) = connection.execute(
-            "SELECT count(*) FROM reversion_version v JOIN reversion_revision r "
-            "ON r.id = v.revision_id WHERE r.user_id IS NOT NULL AND v.content_type_id = "
-            "(SELECT id FROM django_content_type WHERE app_label = 'casebook' "
-            "AND model = 'initiative')"
-        ).fetchone()
+    for pk, markers in tally.accepted_edits.items():
+        sql = "SELECT lessons_learned_en FROM casebook_initiative WHERE id = %s"
+        [(text,)] = read(args, sql, [pk])
+        stored = MARKER.findall(text or "")
+        missing = [marker for marker in markers if marker not in stored]
+        unexpected = [marker for marker in stored if marker not in markers]
+        if missing:
+            problems.append(f"initiative {pk}: accepted edits missing: {missing}")
+        if unexpected:
+            problems.append(f"initiative {pk}: edits no one saved: {unexpected}")
+    sql = "SELECT status FROM casebook_initiative WHERE slug = 'load-test-draft'"
+    [(status,)] = read(args, sql)
+    if tally.publishes and status != tally.publishes[-1]:
+        problems.append(f"the draft is {status}, the reviewer left it {tally.publishes[-1]}")
+    [(versions,)] = read(
+        args,
+        "SELECT count(*) FROM reversion_version v JOIN reversion_revision r "
+        "ON r.id = v.revision_id WHERE r.user_id IS NOT NULL AND v.content_type_id = "
+        "(SELECT id FROM django_content_type WHERE app_label = 'casebook' "
+        "AND model = 'initiative')",
+    )
     return problems, versions
 
 
@@ -429,7 +463,7 @@ def main():
         if key not in {"DEBUG", "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE"}
     }
     env.update(
-        DATABASE_URL=f"{args.server}/{args.database}",
+        DATABASE_URL=database_url(args),
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="127.0.0.1",
         LOG_LEVEL="ERROR",
@@ -447,17 +481,16 @@ def main():
         slugs = [row["slug"] for row in json.loads(content)["results"]] if status == 200 else []
         if not slugs:
             raise SystemExit(f"could not read the initiatives (status {status})")
-        with psycopg.connect(f"{args.server}/{args.database}") as connection:
-            edited = [
-                row[0]
-                for row in connection.execute(
-                    "SELECT id FROM casebook_initiative WHERE slug = ANY(%s) ORDER BY id",
-                    [["ruta-n", "gcerf", "memphis-fast-forward"]],
-                )
-            ]
-            (draft_pk,) = connection.execute(
-                "SELECT id FROM casebook_initiative WHERE slug = 'load-test-draft'"
-            ).fetchone()
+        edited = [
+            row[0]
+            for row in read(
+                args,
+                "SELECT id FROM casebook_initiative WHERE slug IN (%s, %s, %s) ORDER BY id",
+                ["ruta-n", "gcerf", "memphis-fast-forward"],
+            )
+        ]
+        sql = "SELECT id FROM casebook_initiative WHERE slug = 'load-test-draft'"
+        [(draft_pk,)] = read(args, sql)
 
         tally, stop = Tally(), threading.Event()
         threads = [
@@ -480,7 +513,7 @@ def main():
         print(
             f"{args.clients} visitors, {args.editors} editors and a reviewer for "
             f"{args.duration:g} s against gunicorn ({args.workers} workers × "
-            f"{args.threads} threads) on PostgreSQL {args.database} …",
+            f"{args.threads} threads) on {database_url(args)} …",
             flush=True,
         )
         started = time.monotonic()
@@ -551,7 +584,7 @@ def main():
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
     if not args.keep:
-        drop_database(args.server, args.database)
+        drop_database(args)
     return 1 if tally.errors or problems else 0
 
 

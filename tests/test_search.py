@@ -190,3 +190,19 @@ def test_a_query_without_a_word_of_two_letters_is_refused_with_a_message(client,
     # A common word of two letters still answers.
     response = client.get("/en/initiatives/", {"q": "de"})
     assert not any("two letters" in str(p) for p in response.context["problems"])
+
+
+def test_a_ranked_search_matches_and_ranks_in_one_pass(client, cases):
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(LIST, {"q": "agencia"})
+    assert [i.slug for i in response.context["initiatives"]] == ["agency"]
+    statements = [query["sql"] for query in queries]
+    if connection.vendor == "sqlite":
+        # One FTS5 statement matches and scores; the count, the facets and the page read
+        # its results instead of matching again (or once per row).
+        assert len([sql for sql in statements if " MATCH " in sql]) == 1
+        assert len([sql for sql in statements if "bm25(" in sql]) == 1
+    else:
+        assert len([sql for sql in statements if "ts_rank" in sql]) == 1
