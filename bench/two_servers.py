@@ -14,7 +14,10 @@ temporary folder, the same DATABASE_URL, REDIS_URL and SECRET_KEY, the page cach
 3. Redis is restarted (everything it held is gone): both servers keep serving;
 4. the reviewer publishes the case again through A: B's very next request shows it;
 5. Redis is stopped; the reviewer unpublishes the case through A; both servers serve
-   uncached, and B does not show it; Redis comes back: B still does not show it.
+   uncached, and B does not show it; Redis comes back: B still does not show it;
+6. Redis stops with its data kept on disk (as if only unreachable); the reviewer publishes the
+   case through A, while B gets no request; Redis comes back with the pages it held: B's next
+   request shows the case.
 
 It prints each step and exits with status 1 at the first that fails. The database is dropped
 and the servers stopped at the end.
@@ -77,8 +80,13 @@ class Redis:
             time.sleep(0.05)
         raise Failed("redis-server did not start")
 
-    def stop(self):
-        self.process.terminate()
+    def stop(self, keep_data=False):
+        """Stop it; with ``keep_data`` it writes what it holds to disk and reads it back when
+        started again, as a Redis that was only unreachable for a while."""
+        if keep_data:
+            subprocess.run(["redis-cli", "-p", str(self.port), "shutdown", "save"], check=False)
+        else:
+            self.process.terminate()
         self.process.wait(timeout=10)
 
 
@@ -233,6 +241,14 @@ def main():
         redis.start()
         time.sleep(6)
         check(visitor_sees_case(b) == (404, False), f"{b}, with Redis back, still without it")
+
+        print("6. Published through A while Redis is away, B idle; Redis back with its pages")
+        check(visitor_sees_case(b) == (404, False), f"{b} keeps its page without {TITLE}")
+        redis.stop(keep_data=True)
+        reviewer.run_action("publish", case_pk)
+        redis.start()  # with the pages it held, from before the publish
+        time.sleep(3)  # A, which saw the failure, settles its debt within about a second
+        check(visitor_sees_case(b) == (200, True), f"{b} shows {TITLE}, not its old page")
         print("Two servers: every step as expected.")
         return 0
     except Failed as failure:

@@ -17,6 +17,7 @@ import threading
 import time
 
 from django.core.cache.backends.redis import RedisCache
+from django.db import close_old_connections
 
 logger = logging.getLogger("ppci.cache")
 
@@ -58,19 +59,46 @@ class ResilientRedisCache(RedisCache):
                 state["failed_at"] = time.monotonic()
             log = logger.error if first else logger.warning
             log("Cache %s failed (%s: %s); serving without it.", name, type(error).__name__, error)
+            if first:
+                self._watch_for_recovery()
             return default
-        if failed_at is not None:
-            with state["lock"]:
-                recovered = state["failed_at"] is not None
-                state["failed_at"] = None
-            if recovered:
-                logger.warning("Cache answers again after %s.", name)
-                for hook in _recovery_hooks:
-                    hook(self)
-                # The hooks may have changed what the call reads (the page cache moves its
-                # generation on): ask again.
-                return self._guarded(name, default, call)
+        if failed_at is not None and self._recovered(name):
+            # The hooks may have changed what the call reads (the page cache moves its
+            # generation on): ask again.
+            return self._guarded(name, default, call)
         return result
+
+    def _recovered(self, name):
+        """Close the breaker after a success; run the recovery hooks if it was open."""
+        state = self._state
+        with state["lock"]:
+            recovered = state["failed_at"] is not None
+            state["failed_at"] = None
+        if recovered:
+            logger.warning("Cache answers again (%s).", name)
+            for hook in _recovery_hooks:
+                hook(self)
+        return recovered
+
+    def _watch_for_recovery(self):
+        """Ask the cache every second until it answers, so that the recovery hooks run as
+        soon as it is back, not only at this process's next request."""
+
+        def probe():
+            while self._state["failed_at"] is not None:
+                time.sleep(1.0)
+                try:
+                    RedisCache.has_key(self, "ppci:probe")
+                except Exception:
+                    continue
+                try:
+                    self._recovered("probe")
+                except Exception:
+                    logger.exception("Cache recovery hooks failed")
+                finally:
+                    close_old_connections()
+
+        threading.Thread(target=probe, name="cache-recovery-probe", daemon=True).start()
 
     def get(self, key, default=None, version=None):
         return self._guarded(
