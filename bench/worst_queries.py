@@ -111,6 +111,7 @@ for url in json.loads(sys.argv[1]):
         "median_s": round(statistics.median(times), 3),
         "max_s": round(max(times), 3),
         "first_row_s": round(statistics.median(first_rows), 3) if first_rows else None,
+        "first_row_max_s": round(max(first_rows), 3) if first_rows else None,
     })
 print(json.dumps(results))
 """
@@ -135,6 +136,14 @@ def measure(env):
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def judged(result):
+    """What the 2 s target applies to: a page's slowest answer; an export's slowest start
+    (it then streams, and its whole download grows with the rows)."""
+    if result["first_row_s"] is not None:
+        return result["first_row_max_s"]
+    return result["max_s"]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
@@ -151,10 +160,11 @@ def main():
             env = prepare(kind, size, args.server, args.fresh)
             results = measure(env)
             for result in results:
-                flag = "" if result["max_s"] <= TARGET else "  OVER 2 s"
+                flag = "" if judged(result) <= TARGET else "  OVER 2 s"
                 first = f" (first row {result['first_row_s']} s)" if result["first_row_s"] else ""
                 print(
-                    f"  {result['median_s']:7.3f} s {result['status']} {result['url']}{first}{flag}"
+                    f"  {result['median_s']:7.3f} s (slowest {result['max_s']:.3f} s) "
+                    f"{result['status']} {result['url']}{first}{flag}"
                 )
             report.append({"database": kind, "initiatives": size, "results": results})
 
@@ -164,12 +174,12 @@ def main():
         "slowest in seconds. Exports: also the time to the first data row. Target: 2 s."
     )
     for block in report:
-        slowest = max(block["results"], key=lambda r: r["max_s"])
+        slowest = max(block["results"], key=judged)
         lines += [
             "",
             f"## {block['database']}, {block['initiatives']:,} initiatives",
             "",
-            f"Slowest: `{slowest['url']}`, {slowest['max_s']} s.",
+            f"Slowest against the target: `{slowest['url']}`, {judged(slowest)} s.",
             "",
             "| request | status | median | slowest | first row |",
             "| --- | --- | --- | --- | --- |",
@@ -185,7 +195,7 @@ def main():
         (b["database"], b["initiatives"], r["url"])
         for b in report
         for r in b["results"]
-        if r["max_s"] > TARGET
+        if judged(r) > TARGET
     ]
     print(f"{len(over)} request(s) over {TARGET} s")
     return 1 if over else 0

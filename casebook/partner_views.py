@@ -3,7 +3,7 @@ initiatives with its roles. They live with the initiatives they list; their addr
 ``partners:list`` and ``partners:detail``."""
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
@@ -17,19 +17,18 @@ from .filters import title_in_language
 from .models import Initiative, Partnership
 
 
-def public_partners():
-    """Partners of at least one published initiative, with how many."""
-    return (
+def with_initiative_counts(partners):
+    """Each partner with how many published initiatives it takes part in, counted for the
+    partners a page shows (a subquery per row of the page), not grouped over every partner."""
+    published = (
         Partnership.objects.published()
-        .partners()
-        .annotate(
-            initiative_count=Count(
-                "partnerships__initiative",
-                filter=Q(partnerships__initiative__status="published"),
-                distinct=True,
-            )
-        )
+        .filter(partner=OuterRef("pk"))
+        .order_by()
+        .values("partner")
+        .annotate(count=Count("initiative", distinct=True))
+        .values("count")
     )
+    return partners.annotate(initiative_count=Subquery(published))
 
 
 @refuse_oversized_query
@@ -37,7 +36,7 @@ def partner_list(request):
     filterset = PartnerFilter(request.GET, queryset=Partnership.objects.published().partners())
     page, page_problems = paginate(
         request,
-        public_partners().filter(pk__in=filterset.qs.values("pk")).order_by("name_es", "slug"),
+        with_initiative_counts(filterset.qs).order_by("name_es", "slug"),
         settings.PARTNERS_PER_PAGE,
     )
     facets, chips = build_facets(filterset, request)
