@@ -206,3 +206,12 @@ def test_a_ranked_search_matches_and_ranks_in_one_pass(client, cases):
         assert len([sql for sql in statements if "bm25(" in sql]) == 1
     else:
         assert len([sql for sql in statements if "ts_rank" in sql]) == 1
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's ranking table")
+@pytest.mark.django_db(transaction=True)
+def test_a_search_after_the_connection_was_closed_finds_its_table_again(client, cases):
+    assert [i.slug for i in client.get(LIST, {"q": "agencia"}).context["initiatives"]] == ["agency"]
+    connection.close()  # what the end of a request does with CONN_MAX_AGE = 0
+    response = client.get(LIST, {"q": "agencia"})
+    assert [i.slug for i in response.context["initiatives"]] == ["agency"]

@@ -102,6 +102,8 @@ def ranks_table(connection, expression):
     request, not once per row. The table is remade whenever the content has changed."""
     from ppci.lib import pagecache
 
+    # Connect first: a new connection forgets the tables of the last (connection_created).
+    connection.ensure_connection()
     key = hashlib.sha256(expression.encode()).hexdigest()[:16]
     table = f"ppci_search_{key}"
     made = connection.__dict__.setdefault("ppci_search_tables", {})
