@@ -133,16 +133,6 @@ def sqlite_files(args):
     return [args.sqlite.with_name(args.sqlite.name + suffix) for suffix in ("", "-wal", "-shm")]
 
 
-def create_database(args):
-    if args.sqlite:
-        for path in sqlite_files(args):
-            path.unlink(missing_ok=True)
-        return
-    with admin_connection(args.server) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{args.database}"')
-
-
 def drop_database(args):
     if args.sqlite:
         for path in sqlite_files(args):
@@ -150,6 +140,14 @@ def drop_database(args):
         return
     with admin_connection(args.server) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
+
+
+def create_database(args):
+    """A new, empty database (an SQLite file is created by the first migration)."""
+    drop_database(args)
+    if not args.sqlite:
+        with admin_connection(args.server) as connection:
+            connection.execute(f'CREATE DATABASE "{args.database}"')
 
 
 def read(args, sql, params=()):

@@ -222,6 +222,20 @@ class Visitor:
         return response
 
 
+# A request to the list or one of its exports, with any of its parameters.
+LIST_REQUESTS = {
+    "path": st.sampled_from(
+        [
+            "/{lang}/initiatives/",
+            "/{lang}/initiatives/export.csv",
+            "/{lang}/initiatives/export.json",
+        ]
+    ),
+    "lang": st.sampled_from(LANGUAGES),
+    "query_string": query(LIST_PARAMETERS),
+}
+
+
 @pytest.fixture
 def visitor(casebook):
     return Visitor()
@@ -229,17 +243,7 @@ def visitor(casebook):
 
 def test_it_answers_any_initiative_query_on_the_list_and_exports(visitor):
     @hypothesis_settings(max_examples=REQUESTS["list"])
-    @given(
-        path=st.sampled_from(
-            [
-                "/{lang}/initiatives/",
-                "/{lang}/initiatives/export.csv",
-                "/{lang}/initiatives/export.json",
-            ]
-        ),
-        lang=st.sampled_from(LANGUAGES),
-        query_string=query(LIST_PARAMETERS),
-    )
+    @given(**LIST_REQUESTS)
     @example(
         path="/{lang}/initiatives/", lang="es", query_string="q=%3Cscript%3Efz(1)%3C/script%3E"
     )
@@ -411,18 +415,7 @@ def demo_visitor(casebook):
 
 def test_it_answers_any_initiative_query_on_2000_demo_initiatives(demo_visitor):
     @hypothesis_settings(max_examples=REQUESTS["demo"])
-    @given(
-        path=st.sampled_from(
-            [
-                "/{lang}/initiatives/",
-                "/{lang}/initiatives/",
-                "/{lang}/initiatives/export.csv",
-                "/{lang}/initiatives/export.json",
-            ]
-        ),
-        lang=st.sampled_from(LANGUAGES),
-        query_string=query(LIST_PARAMETERS),
-    )
+    @given(**LIST_REQUESTS)
     @example(path="/{lang}/initiatives/", lang="es", query_string="q=a")
     @example(path="/{lang}/initiatives/", lang="es", query_string="q=de")
     @example(path="/{lang}/initiatives/", lang="en", query_string="q=the&sort=relevance&page=50")
