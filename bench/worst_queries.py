@@ -118,6 +118,7 @@ print(json.dumps(results))
 
 
 def measure(env):
+    manage(env, "collectstatic", "--noinput", "-v0")  # the pages name their static files
     env = {
         **env,
         "DJANGO_SETTINGS_MODULE": "ppci.settings",
