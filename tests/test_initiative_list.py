@@ -176,8 +176,10 @@ def test_it_runs_the_same_number_of_queries_at_one_and_three_initiatives(
     club = make_partner(sector="private", kind="sports-team", name_es="Club de fútbol")
     url = LIST + "?theme=messaging&sector=private&country=ES&q=club"
     make_initiative(themes=[theme], partners=[club])
-    # On SQLite the search's one ranking pass is two statements: its table, then its rows.
-    queries = {"sqlite": 10}.get(connection.vendor, 8)
+    # With filters, the facets count over one pass of the filters into a temporary table
+    # (made, analysed on PostgreSQL, read, dropped). On SQLite the search's one ranking pass
+    # is two statements more: its table, then its rows.
+    queries = {"sqlite": 12}.get(connection.vendor, 11)
     with django_assert_num_queries(queries):
         assert len(slugs(client.get(url))) == 1
     make_initiative(themes=[theme], partners=[club])

@@ -1,4 +1,5 @@
 import pytest
+from django.db import connection
 
 from tests.factories import make_city, make_initiative, make_partner, make_theme
 
@@ -204,7 +205,9 @@ def test_it_filters_partners_with_counts(client, site):
     ("url", "queries"),
     [
         ("/en/", 6),  # counts of the whole case book: 3, kept per generation
-        ("/en/partners/?sector=private", 3),
+        # the facets count over one pass of the filter into a temporary table: made,
+        # (on PostgreSQL) analysed, read, dropped
+        ("/en/partners/?sector=private", {"sqlite": 5, "postgresql": 6}),
         ("/en/themes/", 1),
         ("/en/themes/trust-building/", 4),
         ("/en/cities/", 1),
@@ -221,6 +224,8 @@ def test_it_runs_the_same_number_of_queries_at_one_and_three_rows(
         partner = make_partner(sector="private", kind="foundation", country="US")
         make_initiative(themes=[theme], partners=[partner], city=boston, country="US")
 
+    if isinstance(queries, dict):
+        queries = queries[connection.vendor]
     add()
     with django_assert_num_queries(queries):
         assert client.get(url).status_code == 200

@@ -208,6 +208,18 @@ def test_a_ranked_search_matches_and_ranks_in_one_pass(client, cases):
         assert len([sql for sql in statements if "ts_rank" in sql]) == 1
 
 
+def test_the_facets_count_without_searching_once_per_facet(client, cases):
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(LIST, {"q": "agencia", "scale": "city", "sector": "private"})
+    assert response.status_code == 200
+    match = " MATCH " if connection.vendor == "sqlite" else "@@"
+    # Each facet used to search (and filter) again inside one statement; the search is now
+    # read from the pass over the filters, and no statement searches more than once.
+    assert max(query["sql"].count(match) for query in queries) == 1
+
+
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's ranking table")
 @pytest.mark.django_db(transaction=True)
 def test_a_search_after_the_connection_was_closed_finds_its_table_again(client, cases):

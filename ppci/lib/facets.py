@@ -14,9 +14,15 @@ own choices; countries are named in the visitor's language.
 """
 
 import hashlib
+import itertools
+import os
+from contextlib import contextmanager
 
 import django_filters
-from django.db.models import Count, F, Value
+from django.core.exceptions import EmptyResultSet
+from django.db import DatabaseError, connections
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Value
+from django.db.models.expressions import RawSQL
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -28,6 +34,31 @@ from .paging import query_without
 # A facet with more options than this (cities, countries at network scale) shows the most
 # common ones, and any chosen; the others stay reachable through search and the address.
 MAX_OPTIONS = 12
+
+_serial = itertools.count(1)
+
+
+def facet_plan(model, facets):
+    """Where each facet's options are read. A lookup along columns and foreign keys (a
+    column, ``city__slug``) is read per row: the path itself. A lookup that starts through a
+    link (a many-to-many field, or the rows pointing at the model) is counted in the link
+    table: ``(link model, its field towards the model, the rest of the path from the link)``.
+    """
+    plan = {}
+    for name, path in facets.items():
+        first, _, rest = path.partition("__")
+        field = model._meta.get_field(first)
+        if field.many_to_many and field.concrete:
+            through = field.remote_field.through
+            target = field.m2m_reverse_field_name()
+            plan[name] = (through, field.m2m_field_name(), f"{target}__{rest}" if rest else target)
+        elif field.one_to_many:
+            plan[name] = (field.related_model, field.field.name, rest or "pk")
+        elif field.many_to_many:
+            raise NotImplementedError(f"facet {name}: a reverse many-to-many lookup ({path})")
+        else:
+            plan[name] = path
+    return plan
 
 
 class CountryFilter(django_filters.MultipleChoiceFilter):
@@ -73,13 +104,16 @@ class FacetedFilterSet(django_filters.FilterSet):
 
     # Filtering ------------------------------------------------------------------------
 
-    def filter_queryset(self, queryset, skip=None):
-        """Every filter with a value but ``skip``."""
+    def filter_queryset(self, queryset, skip=()):
+        """Every filter with a value but those named in ``skip``."""
         for name, value in self.form.cleaned_data.items():
-            if name in (skip, self.SORT) or value in (None, "", []):
+            if name in skip or name == self.SORT or value in (None, "", []):
                 continue
             queryset = self.filters[name].filter(queryset, value)
         return queryset
+
+    def is_set(self, name):
+        return self.form.cleaned_data.get(name) not in (None, "", [])
 
     def ordered(self, queryset):
         """The list's order; the queryset's own unless a subclass sorts."""
@@ -147,16 +181,114 @@ class FacetedFilterSet(django_filters.FilterSet):
         )
 
     def _count_facets(self):
-        """One query: a UNION ALL of one grouped count per facet."""
+        """For the whole list, one query: a UNION ALL of one grouped count per facet.
+
+        With filters, first one pass over the rows they keep into a temporary table: each row
+        that the filters other than the facets keep, whether it passes each chosen facet, and
+        its value of each facet that is a column (or a column of a row it points to). Each
+        facet then counts the rows that pass every chosen facet but its own: a column facet
+        within the table, a facet reached through a link (themes, partnerships) within the
+        link table, without filtering, searching or reading the list's own rows again."""
+        chosen = [name for name in self.FACETS if self.is_set(name)]
+        filtered = any(self.is_set(name) for name in self.form.cleaned_data if name != self.SORT)
+        if not filtered:
+            everything = self.queryset.all()
+            return self._grouped_counts(dict.fromkeys(self.FACETS, everything))
+        plan = facet_plan(self.queryset.model, self.FACETS)
+        try:
+            with self._passing_rows(chosen, plan) as (table, passes, values):
+                sql, params = [], []
+                for name in self.FACETS:
+                    tests = [passes[other] for other in chosen if other != name]
+                    where = f" WHERE {' AND '.join(tests)}" if tests else ""
+                    if name in values:
+                        sql.append(
+                            f"SELECT %s AS facet, {values[name]} AS option, COUNT(*) AS count "
+                            f"FROM {table}{where} GROUP BY {values[name]}"
+                        )
+                        params.append(name)
+                        continue
+                    link, towards, path = plan[name]
+                    part = (
+                        link._base_manager.filter(
+                            **{f"{towards}__in": RawSQL(f"SELECT row_id FROM {table}{where}", [])}
+                        )
+                        .order_by()
+                        .annotate(facet=Value(name), option=F(path))
+                        .values("facet", "option")
+                        .annotate(count=Count(towards, distinct=name in self.DISTINCT_FACETS))
+                        .values_list("facet", "option", "count")
+                    )
+                    part_sql, part_params = part.query.sql_with_params()
+                    # Django orders a grouped query's columns its own way; name them.
+                    sql.append(f"SELECT facet, option, count FROM ({part_sql}) AS part_{name}")
+                    params.extend(part_params)
+                with connections[self.queryset.db].cursor() as cursor:
+                    cursor.execute(" UNION ALL ".join(sql), params)
+                    rows = cursor.fetchall()
+        except EmptyResultSet:  # the filters keep nothing (a search without a word, say)
+            rows = []
+        counts = {name: {} for name in self.FACETS}
+        for name, option, count in rows:
+            if option is not None:
+                counts[name][option] = count
+        return counts
+
+    @contextmanager
+    def _passing_rows(self, chosen, plan):
+        """The temporary table of the rows the filters other than the facets keep: a column
+        per chosen facet (whether the row passes it) and a column per column facet (its
+        value)."""
+        model = self.queryset.model
+        kept = self.filter_queryset(self.queryset.all(), skip=self.FACETS)
+        passes = {name: f"passes_{number}" for number, name in enumerate(chosen)}
+        columns = {
+            passes[name]: ExpressionWrapper(
+                Q(
+                    pk__in=self.filters[name]
+                    .filter(model._base_manager.all(), self.form.cleaned_data[name])
+                    .values("pk")
+                ),
+                output_field=BooleanField(),
+            )
+            for name in chosen
+        }
+        values = {
+            name: f"value_{number}"
+            for number, name in enumerate(self.FACETS)
+            if isinstance(plan[name], str)
+        }
+        columns.update({values[name]: F(plan[name]) for name in values})
+        rows = kept.order_by().annotate(row_id=F("pk"), **columns).values("row_id", *columns)
+        sql, params = rows.query.sql_with_params()  # EmptyResultSet if it keeps nothing
+        connection = connections[self.queryset.db]
+        table = f"ppci_facet_rows_{os.getpid()}_{next(_serial)}"
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE TEMPORARY TABLE {table} AS {sql}", params)
+            if connection.vendor == "postgresql":
+                # Autovacuum never sees a temporary table: without statistics the planner
+                # guesses a few hundred rows and probes an index once per row.
+                cursor.execute(f"ANALYZE {table}")
+        try:
+            yield table, passes, values
+        except BaseException:
+            # The table dies with the connection anyway; a failed transaction refuses more.
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute(f"DROP TABLE IF EXISTS {table}")
+            except DatabaseError:
+                pass
+            raise
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE {table}")
+
+    def _grouped_counts(self, sources):
+        """One query: each facet's options counted within its source, as a UNION ALL."""
         parts = []
-        everything = self.filter_queryset(self.queryset.all())
         for name, path in self.FACETS.items():
-            # A facet nobody chose counts within the whole filtered list; a chosen one within
-            # what the other filters give.
-            chosen = self.form.cleaned_data.get(name) not in (None, "", [])
-            source = self.filter_queryset(self.queryset.all(), skip=name) if chosen else everything
             parts.append(
-                source.order_by()
+                sources[name]
+                .order_by()
                 .annotate(facet=Value(name), option=F(path))
                 .values("facet", "option")
                 .annotate(count=Count("pk", distinct=name in self.DISTINCT_FACETS))
