@@ -1,5 +1,6 @@
 import pytest
 from django.db import connection
+from django.urls import reverse
 
 from casebook.models import Initiative
 from casebook.search import matching, parse
@@ -205,7 +206,29 @@ def test_a_ranked_search_matches_and_ranks_in_one_pass(client, cases):
         assert len([sql for sql in statements if " MATCH " in sql]) == 1
         assert len([sql for sql in statements if "bm25(" in sql]) == 1
     else:
+        # One statement matches through the GIN index and ranks; the count, the facets and
+        # the page read its table.
         assert len([sql for sql in statements if "ts_rank" in sql]) == 1
+        assert len([sql for sql in statements if "@@" in sql]) == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL keeps connections")
+def test_a_search_leaves_no_table_behind_on_a_kept_connection(client, cases):
+    def temporary_tables():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT relname FROM pg_class WHERE relpersistence = 't' AND relname LIKE 'ppci%%'"
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    for query in ("agencia", "seguro", "agencia", "innovación"):
+        response = client.get(LIST, {"q": query, "scale": "city"})
+        assert response.status_code == 200
+        assert temporary_tables() == []
+    response = client.get(reverse("casebook:export-csv"), {"q": "agencia"})
+    rows = b"".join(response.streaming_content).decode().splitlines()
+    assert len(rows) == 2  # the header and the one match, read after the view returned
+    assert temporary_tables() == []  # the test client closed the response once it was read
 
 
 def test_the_facets_count_without_searching_once_per_facet(client, cases):

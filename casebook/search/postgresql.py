@@ -6,19 +6,17 @@ that ranking and rechecks read it instead of parsing the text again) and a GIN i
 The column lives outside Django's model state, like the index: it is PostgreSQL's own.
 """
 
-import functools
-
 from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
-    SearchRank,
-    SearchVectorField,
 )
+from django.db import connections
 from django.db.models import F, Value
-from django.db.models.expressions import Col, Expression
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import get_language
 
+from . import ranks
 from .syntax import clean_query, positive_words
 
 MARK_START, MARK_END = "\ue000", "\ue001"
@@ -96,31 +94,6 @@ def missing_parts(connection):
         return [] if cursor.fetchone() else [f"{n['table']}.{VECTOR_COLUMN}"]
 
 
-@functools.cache
-def _vector_field():
-    """The column as a field of the initiatives' table, for Django to write its name."""
-    from casebook.models import Initiative
-
-    field = SearchVectorField()
-    field.set_attributes_from_name(VECTOR_COLUMN)
-    field.model = Initiative
-    return field
-
-
-class DocumentVector(Expression):
-    """The stored ``search_vector`` column, which the GIN index is on, of the initiatives'
-    table under whatever alias the query gives it. It is not a model field: it is reached
-    as the column beside ``search_document``."""
-
-    output_field = SearchVectorField()
-
-    def resolve_expression(
-        self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False
-    ):
-        document = F("search_document").resolve_expression(query, allow_joins, reuse, summarize)
-        return Col(document.alias, _vector_field(), output_field=SearchVectorField())
-
-
 def _query(text):
     text = clean_query(text)
     return SearchQuery(text, search_type="websearch", config="ppci_es") | SearchQuery(
@@ -128,12 +101,43 @@ def _query(text):
     )
 
 
+# The query of ``_query`` as SQL, for the ranking pass.
+QUERY_SQL = (
+    "(websearch_to_tsquery('ppci_es'::regconfig, %s) "
+    "|| websearch_to_tsquery('ppci_en'::regconfig, %s))"
+)
+
+
+def _fill(text):
+    def make(connection, table):
+        n = names()
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE TEMPORARY TABLE {table} (id bigint PRIMARY KEY, score real)")
+            cursor.execute(
+                f"INSERT INTO {table} SELECT initiative.id, ts_rank(initiative.{VECTOR_COLUMN}, "
+                f"query.q) FROM {n['table']} AS initiative, (SELECT {QUERY_SQL} AS q) AS query "
+                f"WHERE initiative.{VECTOR_COLUMN} @@ query.q",
+                [text, text],
+            )
+
+    return make
+
+
+def ranks_table(connection, text):
+    """One pass of the GIN index over the query: every match with its ``ts_rank`` (see
+    ``ranks``), dropped when the request finishes."""
+    text = clean_query(text)
+    return ranks.remembered(connection, text, _fill(text))
+
+
 def matching(queryset, text):
-    return queryset.alias(search_vector=DocumentVector()).filter(search_vector=_query(text))
+    table = ranks_table(connections[queryset.db], text)
+    return queryset.filter(pk__in=RawSQL(f"SELECT id FROM {table}", []))
 
 
 def ranked(queryset, text):
-    return queryset.annotate(search_rank=SearchRank(DocumentVector(), _query(text)))
+    table = ranks_table(connections[queryset.db], text)
+    return queryset.annotate(search_rank=ranks.Relevance(table))
 
 
 def with_snippets(queryset, text):

@@ -5,19 +5,14 @@ SQLite rebuilds a table it alters and drops its triggers with it, so the index i
 after every ``migrate`` (see ``casebook.apps``) and checked: a missing trigger is an error.
 """
 
-import hashlib
-import itertools
-
 from django.db import connections
-from django.db.backends.signals import connection_created
-from django.db.models import Expression, F, FloatField, Value
+from django.db.models import FloatField, Value
 from django.db.models.expressions import RawSQL
-from django.dispatch import receiver
 
+from . import ranks
 from .syntax import fts5_expression
 
 TRIGGER_EVENTS = ("insert", "delete", "update")
-_serial = itertools.count(1)
 
 
 def names():
@@ -89,31 +84,9 @@ def _matching_keys(expression):
     return RawSQL(f"SELECT rowid FROM {n['fts']} WHERE {n['fts']} MATCH %s", [expression])
 
 
-@receiver(connection_created)
-def forget_search_tables(sender, connection, **kwargs):
-    """A new connection has none of the temporary tables the last one made."""
-    connection.__dict__.pop("ppci_search_tables", None)
-
-
-def ranks_table(connection, expression):
-    """One pass of FTS5 over the query: every match with its bm25 score, into a temporary
-    table of this connection. The list's filter, its count, its facets and its order all read
-    that table, so a common word (even a prefix such as "de*") is matched and ranked once per
-    request, not once per row. The table is remade whenever the content has changed."""
-    from ppci.lib import pagecache
-
-    # Connect first: a new connection forgets the tables of the last (connection_created).
-    connection.ensure_connection()
-    key = hashlib.sha256(expression.encode()).hexdigest()[:16]
-    table = f"ppci_search_{key}"
-    made = connection.__dict__.setdefault("ppci_search_tables", {})
-    current = pagecache.generation()
-    kept = made.get(key)
-    if kept is not None and current is not None and kept[0] == current:
-        table = kept[1]
-    else:
+def _fill(expression):
+    def make(connection, table):
         fts = names()["fts"]
-        table = f"{table}_{next(_serial)}"
         with connection.cursor() as cursor:
             cursor.execute(f"CREATE TEMP TABLE {table} (id INTEGER PRIMARY KEY, score REAL)")
             cursor.execute(
@@ -121,8 +94,14 @@ def ranks_table(connection, expression):
                 f"WHERE {fts} MATCH %s",
                 [expression],
             )
-        made[key] = (current, table)
-    return f"temp.{table}"
+
+    return make
+
+
+def ranks_table(connection, expression):
+    """One pass of FTS5 over the query: every match with its bm25 score (see ``ranks``).
+    The table is remade whenever the content has changed."""
+    return f"temp.{ranks.remembered(connection, expression, _fill(expression))}"
 
 
 def matching(queryset, text):
@@ -133,34 +112,12 @@ def matching(queryset, text):
     return queryset.filter(pk__in=RawSQL(f"SELECT id FROM {table}", []))
 
 
-class Relevance(Expression):
-    """Each initiative's bm25 score (higher is better), looked up by key in the table of the
-    request's one ranking pass."""
-
-    output_field = FloatField()
-
-    def __init__(self, table, key=None):
-        super().__init__()
-        self.table = table
-        self.key = key if key is not None else F("pk")
-
-    def get_source_expressions(self):
-        return [self.key]
-
-    def set_source_expressions(self, expressions):
-        [self.key] = expressions
-
-    def as_sql(self, compiler, connection):
-        key_sql, key_params = compiler.compile(self.key)
-        return f"(SELECT score FROM {self.table} WHERE id = {key_sql})", key_params
-
-
 def ranked(queryset, text):
     expression, _ = fts5_expression(text)
     if expression is None:
         return queryset.annotate(search_rank=Value(0.0, output_field=FloatField()))
     table = ranks_table(connections[queryset.db], expression)
-    return queryset.annotate(search_rank=Relevance(table))
+    return queryset.annotate(search_rank=ranks.Relevance(table))
 
 
 def with_snippets(queryset, text):

@@ -1,0 +1,88 @@
+"""The one ranking pass of a search: every match with its score, in a temporary table of the
+connection, that the list's filter, its count, its facets and its order all read. A common
+word is matched and ranked once per request, not once per statement (or per row).
+
+Each backend fills the table its own way (``ranks_table`` of ``sqlite`` and ``postgresql``);
+this module keeps what they share: the tables a connection has made, by search and content
+generation, and ``Relevance``, a row's score looked up by its key.
+
+A connection forgets its tables when it is made again (``connection_created``). On
+PostgreSQL, whose connections outlive requests, the tables a request made are dropped when
+it finishes (``request_finished``, sent once a streamed export has been sent), so that they
+never pile up on a kept connection.
+"""
+
+import hashlib
+import itertools
+
+from django.core.signals import request_finished
+from django.db import DatabaseError, connections
+from django.db.backends.signals import connection_created
+from django.db.models import Expression, F, FloatField
+from django.dispatch import receiver
+
+_serial = itertools.count(1)
+KEPT = "ppci_search_tables"
+
+
+@receiver(connection_created)
+def forget_search_tables(sender, connection, **kwargs):
+    """A new connection has none of the temporary tables the last one made."""
+    connection.__dict__.pop(KEPT, None)
+
+
+@receiver(request_finished)
+def drop_search_tables(sender, **kwargs):
+    for connection in connections.all(initialized_only=True):
+        if connection.vendor != "postgresql":
+            continue  # SQLite's connections close after each request, and its tables with them
+        kept = connection.__dict__.pop(KEPT, {})
+        if not kept or connection.connection is None:
+            continue
+        try:
+            with connection.cursor() as cursor:
+                for _generation, table in kept.values():
+                    cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        except DatabaseError:
+            pass  # a failed transaction; the tables end with the connection
+
+
+def remembered(connection, search, make):
+    """The name of the table of ``search`` (a backend's own query text) for the current
+    content, made by ``make(connection, table)`` on first use."""
+    from ppci.lib import pagecache
+
+    # Connect first: a new connection forgets the tables of the last (connection_created).
+    connection.ensure_connection()
+    key = hashlib.sha256(search.encode()).hexdigest()[:16]
+    kept = connection.__dict__.setdefault(KEPT, {})
+    current = pagecache.generation()
+    found = kept.get(key)
+    if found is not None and current is not None and found[0] == current:
+        return found[1]
+    table = f"ppci_search_{key}_{next(_serial)}"
+    make(connection, table)
+    kept[key] = (current, table)
+    return table
+
+
+class Relevance(Expression):
+    """Each initiative's score (higher is better), looked up by key in the table of the
+    request's one ranking pass."""
+
+    output_field = FloatField()
+
+    def __init__(self, table, key=None):
+        super().__init__()
+        self.table = table
+        self.key = key if key is not None else F("pk")
+
+    def get_source_expressions(self):
+        return [self.key]
+
+    def set_source_expressions(self, expressions):
+        [self.key] = expressions
+
+    def as_sql(self, compiler, connection):
+        key_sql, key_params = compiler.compile(self.key)
+        return f"(SELECT score FROM {self.table} WHERE id = {key_sql})", key_params
