@@ -103,6 +103,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A statement stopped for its time (PG_STATEMENT_TIMEOUT, SQLITE_STATEMENT_TIMEOUT)
+    # becomes a 503 page in the visitor's language, not a server error.
+    "ppci.lib.timeouts.StatementTimeoutMiddleware",
     # After every middleware that shapes a response, so that they also handle the pages it
     # serves from the cache.
     "ppci.lib.pagecache.PageCacheMiddleware",
@@ -177,6 +180,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+    # The last backstop, as PostgreSQL's statement_timeout is: a statement still running
+    # after this many milliseconds is interrupted (see ppci/lib/timeouts.py); 0 for none.
+    SQLITE_STATEMENT_TIMEOUT = envint("SQLITE_STATEMENT_TIMEOUT", 20000)
     # A file, not memory, so that the browser tests' live server threads share it; beside
     # the database it tests (".test-db.sqlite3" for the default one).
     _database_file = Path(DATABASES["default"]["NAME"])

@@ -9,4 +9,7 @@ class SharedConfig(AppConfig):
     verbose_name = "PPCI"
 
     def ready(self):
-        from . import security  # noqa: F401  (logs admin lockouts)
+        from . import (
+            security,  # noqa: F401  (logs admin lockouts)
+            timeouts,  # noqa: F401  (limits SQLite's statements)
+        )
