@@ -184,22 +184,39 @@ class FacetedFilterSet(django_filters.FilterSet):
         """For the whole list, one query: a UNION ALL of one grouped count per facet.
 
         With filters, first one pass over the rows they keep into a temporary table: each row
-        that the filters other than the facets keep, whether it passes each chosen facet, and
-        its value of each facet that is a column (or a column of a row it points to). Each
-        facet then counts the rows that pass every chosen facet but its own: a column facet
-        within the table, a facet reached through a link (themes, partnerships) within the
-        link table, without filtering, searching or reading the list's own rows again."""
+        that the filters other than the facets keep and that fails at most one chosen facet,
+        whether it passes each chosen facet, and its value of each facet that is a column (or
+        a column of a row it points to). Each facet then counts the rows that pass every
+        chosen facet but its own: a column facet within the table, a facet reached through a
+        link (themes, partnerships) within the link table, without filtering, searching or
+        reading the list's own rows again.
+
+        A facet chosen alone, with no other filter, counts its own options within the whole
+        list, as the unfiltered list does; the table then holds only the rows it keeps."""
         chosen = [name for name in self.FACETS if self.is_set(name)]
         filtered = any(self.is_set(name) for name in self.form.cleaned_data if name != self.SORT)
         if not filtered:
             everything = self.queryset.all()
             return self._grouped_counts(dict.fromkeys(self.FACETS, everything))
         plan = facet_plan(self.queryset.model, self.FACETS)
+        others = [
+            name
+            for name in self.form.cleaned_data
+            if name != self.SORT and name not in self.FACETS and self.is_set(name)
+        ]
+        alone = chosen[0] if len(chosen) == 1 and not others else None
         try:
-            with self._passing_rows(chosen, plan) as (table, passes, values):
+            with self._passing_rows(chosen, plan, alone) as (table, passes, values):
                 sql, params = [], []
+                if alone:
+                    own = self._grouped_parts({alone: self.queryset.all()})
+                    own_sql, own_params = own[0].query.sql_with_params()
+                    sql.append(f"SELECT facet, option, count FROM ({own_sql}) AS part_own")
+                    params.extend(own_params)
                 for name in self.FACETS:
-                    tests = [passes[other] for other in chosen if other != name]
+                    if name == alone:
+                        continue
+                    tests = [passes[other] for other in passes if other != name]
                     where = f" WHERE {' AND '.join(tests)}" if tests else ""
                     if name in values:
                         sql.append(
@@ -235,12 +252,15 @@ class FacetedFilterSet(django_filters.FilterSet):
         return counts
 
     @contextmanager
-    def _passing_rows(self, chosen, plan):
-        """The temporary table of the rows the filters other than the facets keep: a column
-        per chosen facet (whether the row passes it) and a column per column facet (its
-        value)."""
+    def _passing_rows(self, chosen, plan, alone=None):
+        """The temporary table of the rows the filters other than the facets keep and that
+        fail at most one chosen facet: a column per chosen facet (whether the row passes it)
+        and a column per column facet (its value). With a facet chosen ``alone``, the rows it
+        keeps."""
         model = self.queryset.model
         kept = self.filter_queryset(self.queryset.all(), skip=self.FACETS)
+        if alone:
+            kept, chosen = self.filter_queryset(kept, skip=set(self.FACETS) - {alone}), []
         passes = {name: f"passes_{number}" for number, name in enumerate(chosen)}
         columns = {
             passes[name]: ExpressionWrapper(
@@ -261,6 +281,10 @@ class FacetedFilterSet(django_filters.FilterSet):
         columns.update({values[name]: F(plan[name]) for name in values})
         rows = kept.order_by().annotate(row_id=F("pk"), **columns).values("row_id", *columns)
         sql, params = rows.query.sql_with_params()  # EmptyResultSet if it keeps nothing
+        if len(chosen) > 1:
+            # A row that fails two chosen facets counts for none of them.
+            failed = " + ".join(f"(1 - CAST({passes[name]} AS integer))" for name in chosen)
+            sql = f"SELECT * FROM ({sql}) AS kept WHERE {failed} <= 1"
         connection = connections[self.queryset.db]
         table = f"ppci_facet_rows_{os.getpid()}_{next(_serial)}"
         with connection.cursor() as cursor:
@@ -284,8 +308,19 @@ class FacetedFilterSet(django_filters.FilterSet):
 
     def _grouped_counts(self, sources):
         """One query: each facet's options counted within its source, as a UNION ALL."""
+        parts = self._grouped_parts(sources)
+        counts = {name: {} for name in self.FACETS}
+        for name, option, count in parts[0].union(*parts[1:], all=True):
+            if option is not None:
+                counts[name][option] = count
+        return counts
+
+    def _grouped_parts(self, sources):
+        """For each facet of ``sources``, its options counted within its source."""
         parts = []
         for name, path in self.FACETS.items():
+            if name not in sources:
+                continue
             parts.append(
                 sources[name]
                 .order_by()
@@ -294,11 +329,7 @@ class FacetedFilterSet(django_filters.FilterSet):
                 .annotate(count=Count("pk", distinct=name in self.DISTINCT_FACETS))
                 .values_list("facet", "option", "count")
             )
-        counts = {name: {} for name in self.FACETS}
-        for name, option, count in parts[0].union(*parts[1:], all=True):
-            if option is not None:
-                counts[name][option] = count
-        return counts
+        return parts
 
     def facet_choices(self, name, counts):
         """The options of a facet with their labels, in the order the page lists them."""
