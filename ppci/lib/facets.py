@@ -181,23 +181,19 @@ class FacetedFilterSet(django_filters.FilterSet):
         )
 
     def _count_facets(self):
-        """For the whole list, one query: a UNION ALL of one grouped count per facet.
+        """One pass over the list into a temporary table, then one query: a UNION ALL of one
+        grouped count per facet.
 
-        With filters, first one pass over the rows they keep into a temporary table: each row
-        that the filters other than the facets keep and that fails at most one chosen facet,
-        whether it passes each chosen facet, and its value of each facet that is a column (or
-        a column of a row it points to). Each facet then counts the rows that pass every
-        chosen facet but its own: a column facet within the table, a facet reached through a
-        link (themes, partnerships) within the link table, without filtering, searching or
-        reading the list's own rows again.
+        The table holds each row that the filters other than the facets keep and that fails
+        at most one chosen facet, whether it passes each chosen facet, and its value of each
+        facet that is a column (or a column of a row it points to). Each facet then counts
+        the rows that pass every chosen facet but its own: a column facet within the table,
+        a facet reached through a link (themes, partnerships) within the link table, without
+        filtering, searching or reading the list's own rows again.
 
         A facet chosen alone, with no other filter, counts its own options within the whole
-        list, as the unfiltered list does; the table then holds only the rows it keeps."""
+        list in a grouped count of its own; the table then holds only the rows it keeps."""
         chosen = [name for name in self.FACETS if self.is_set(name)]
-        filtered = any(self.is_set(name) for name in self.form.cleaned_data if name != self.SORT)
-        if not filtered:
-            everything = self.queryset.all()
-            return self._grouped_counts(dict.fromkeys(self.FACETS, everything))
         plan = facet_plan(self.queryset.model, self.FACETS)
         others = [
             name
