@@ -17,13 +17,17 @@ temporary folder, the same DATABASE_URL, REDIS_URL and SECRET_KEY, the page cach
    uncached, and B does not show it; Redis comes back: B still does not show it;
 6. Redis stops with its data kept on disk (as if only unreachable); the reviewer publishes the
    case through A, while B gets no request; Redis comes back with the pages it held: B's next
-   request shows the case.
+   request shows the case, without waiting for A to notice;
+7. a CSV export is started on B while the table it reads next is locked, and B's database
+   connection is cut: the download ends as an incomplete transfer, never a body that looks
+   whole, and B's next export is whole.
 
 It prints each step and exits with status 1 at the first that fails. The database is dropped
 and the servers stopped at the end.
 """
 
 import argparse
+import http.client
 import http.cookiejar
 import os
 import re
@@ -154,6 +158,57 @@ def visitor_sees_case(base):
     return status, any(f">{TITLE}<" in page for page in pages)
 
 
+def export_rows(base):
+    """(status, whether the body ended as a complete transfer) of the CSV export."""
+    host, port = urllib.parse.urlsplit(base).netloc.split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        connection.request("GET", "/en/initiatives/export.csv")
+        response = connection.getresponse()
+        try:
+            response.read()
+        except http.client.IncompleteRead:
+            return response.status, False
+        return response.status, True
+    finally:
+        connection.close()
+
+
+def export_cut_mid_stream(base, server, database):
+    """Start the CSV export while the theme links it reads next wait on a lock, so that the
+    header row has gone out; cut the server's database connection; the client must see an
+    incomplete transfer, not a body that looks whole."""
+    host, port = urllib.parse.urlsplit(base).netloc.split(":")
+    with psycopg.connect(f"{server}/{database}", autocommit=True) as other:
+        with other.transaction():
+            other.execute("LOCK TABLE casebook_initiative_themes IN ACCESS EXCLUSIVE MODE")
+            connection = http.client.HTTPConnection(host, int(port), timeout=30)
+            connection.request("GET", "/en/initiatives/export.csv")
+            response = connection.getresponse()
+            check(response.status == 200, "the export starts with 200")
+            first = response.readline()
+            check(b"slug" in first, "its header row arrives before the rows")
+            waiting = []
+            for _ in range(200):
+                waiting = other.execute(
+                    "SELECT pid FROM pg_stat_activity"
+                    " WHERE datname = %s AND wait_event_type = 'Lock'",
+                    [database],
+                ).fetchall()
+                if waiting:
+                    break
+                time.sleep(0.05)
+            check(len(waiting) == 1, "the export waits on its next read")
+            other.execute("SELECT pg_terminate_backend(%s)", [waiting[0][0]])
+        try:
+            response.read()
+        except http.client.IncompleteRead:
+            return True
+        finally:
+            connection.close()
+    return False
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
@@ -247,8 +302,13 @@ def main():
         redis.stop(keep_data=True)
         reviewer.run_action("publish", case_pk)
         redis.start()  # with the pages it held, from before the publish
-        time.sleep(3)  # A, which saw the failure, settles its debt within about a second
+        # No wait: B, which never saw the failure, finds the debt in the database itself.
         check(visitor_sees_case(b) == (200, True), f"{b} shows {TITLE}, not its old page")
+
+        print("7. An export whose database connection is cut mid-stream", flush=True)
+        check(export_cut_mid_stream(b, args.server, database), "the download ends incomplete")
+        status, complete = export_rows(b)
+        check(status == 200 and complete, f"{b}'s next export is whole")
         print("Two servers: every step as expected.")
         return 0
     except Failed as failure:

@@ -171,11 +171,42 @@ def test_a_publish_while_redis_is_away_shows_once_it_is_back(client, settings, r
     server.start()  # back with its old page
     time.sleep(BREAKER + 0.1)
     assert "Published while Redis was away" in client.get("/en/initiatives/").content.decode()
-    # And it caches again.
+    # And it caches again: the only question to the database is whether a debt is owed.
     with CaptureQueriesContext(connection) as queries:
         again = client.get("/en/initiatives/")
     assert "Published while Redis was away" in again.content.decode()
-    assert len(queries) == 0
+    assert [query["sql"] for query in queries if "cachedebt" not in query["sql"]] == []
+    assert len(queries) == 1
+
+
+def test_a_process_that_never_saw_the_outage_serves_no_page_from_before_it(
+    client, settings, redis_server
+):
+    """Another app server, idle while Redis was away, asks first once it is back: the change
+    made meanwhile is shown at once, not after the server that saw the outage settles."""
+    from ppci.lib import cache as resilient
+
+    server = redis_server()
+    use_redis(settings, server.port)
+    case = make_initiative(slug="late", title_en="Published while Redis was away", status="draft")
+    assert "Published while Redis was away" not in client.get("/en/initiatives/").content.decode()
+
+    server.stop(keep_data=True)
+    case.publish(by=None)  # the cache is away: a debt is written with the publish
+    server.start()
+    # As another process would be: its breaker never opened, and it runs no probe.
+    resilient._shared_state(f"redis://127.0.0.1:{server.port}/0")["failed_at"] = None
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/en/initiatives/").content.decode()
+    assert "Published while Redis was away" in page
+    assert any("ppci_lib_cachedebt" in query["sql"] for query in queries)
+    # Settled once: the next visitor is served from the cache, asking only whether a debt
+    # is owed.
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get("/en/initiatives/")
+    assert "Published while Redis was away" in again.content.decode()
+    assert [query["sql"] for query in queries if "cachedebt" not in query["sql"]] == []
+    assert len(queries) == 1
 
 
 def test_a_full_redis_costs_the_visitor_nothing(client, settings, redis_server):

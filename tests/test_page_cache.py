@@ -204,7 +204,7 @@ def test_it_shows_a_publish_at_once_with_redis_too(client, redis_cache):
     initiative = make_initiative(slug="case", title_en="Redis case", status="draft")
     assert "Redis case" not in client.get("/en/initiatives/").content.decode()
     _page, queries = queries_for(client, "/en/initiatives/")
-    assert queries == 0
+    assert queries == 1  # whether a change is owed to the cache; the page comes from it
     initiative.status = Status.PUBLISHED
     initiative.save()
     assert "Redis case" in client.get("/en/initiatives/").content.decode()

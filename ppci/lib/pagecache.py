@@ -11,12 +11,17 @@ The cache is Django's ``default`` cache: local memory by default, Redis (``REDIS
 production. With local memory each process keeps its own pages, so the generation is not kept
 there but in a small file that every process on the machine reads: several gunicorn workers
 without Redis still never serve a page another worker has made stale.
+
+A change saved while the shared cache could not be reached leaves a ``CacheDebt`` row; every
+request asks the database once whether one is owed, and the first that finds it with the cache
+back moves the generation on (``owes_the_cache``, ``settle_debts``).
 """
 
 import hashlib
 import logging
 import os
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -24,8 +29,10 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.core.signals import request_finished, request_started
+from django.db import DatabaseError, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
 from django.http import HttpResponsePermanentRedirect
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -72,7 +79,46 @@ def generation():
         # A new start never meets pages kept under an earlier generation.
         cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
         value = cache.get(GENERATION_KEY)
-    return value if cache_available() else None
+    if not cache_available():
+        return None
+    if owes_the_cache():
+        # A change was made while this cache could not be reached, perhaps by another
+        # server: what it holds is from before, whichever process asks first.
+        settle_debts(cache)
+        value = cache.get(GENERATION_KEY)
+        if not cache_available():
+            return None
+    return value
+
+
+_request = threading.local()
+
+
+@receiver(request_started)
+def _new_request(sender, **kwargs):
+    _request.debts_checked = False
+
+
+@receiver(request_finished)
+def _request_done(sender, **kwargs):
+    _request.__dict__.pop("debts_checked", None)
+
+
+def owes_the_cache():
+    """Whether a change is still owed to the shared cache: asked in the database once per
+    request (and at every call outside one), so that no process serves a page from before a
+    change, even one that never saw the cache fail."""
+    if getattr(_request, "debts_checked", False):
+        return False
+    try:
+        owed = CacheDebt.objects.exists()
+    except DatabaseError:
+        # The database is away too: nothing can have been published meanwhile.
+        logger.warning("Could not ask the database for the cache's debts.", exc_info=True)
+        owed = False
+    if hasattr(_request, "debts_checked"):
+        _request.debts_checked = not owed
+    return owed
 
 
 def invalidate():
