@@ -543,9 +543,9 @@ class Generator:
             for number, initiative in zip(numbers, initiatives, strict=True):
                 rows = self.make_partnerships(initiative, number, hubs, partners)
                 partnerships[number] = rows
-                initiative.search_document = initiative.build_search_document(
-                    partners=[row.partner for row in rows]
-                )
+                its_partners = [row.partner for row in rows]
+                initiative.search_document = initiative.build_search_document(its_partners)
+                initiative.set_partner_masks(its_partners)
             Initiative.objects.bulk_create(initiatives, batch_size=BATCH)
             self.link(initiatives, numbers, partnerships)
             created += len(initiatives)

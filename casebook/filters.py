@@ -7,13 +7,14 @@ values are set aside with a message instead of failing the whole filter.
 from dataclasses import dataclass, field
 
 import django_filters
-from django.db.models import F, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
+from django.db.models.lookups import GreaterThan
 from django.http import QueryDict
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from partners.models import Kind, Sector
+from partners.models import KIND_BITS, SECTOR_BITS, Kind, Sector, mask
 from ppci.lib import pagecache
 from ppci.lib.countries import country_codes
 from ppci.lib.facets import CountryFilter, FacetedFilterSet
@@ -26,7 +27,6 @@ from .models import (
     Initiative,
     Issue,
     IssueLink,
-    Partnership,
     Programming,
     Scale,
     Theme,
@@ -103,15 +103,30 @@ SORTS = {
 }
 
 
-def through_filter(model, lookup):
-    """Initiatives linked through ``model`` to any of the values: a subquery, no duplicates."""
+def any_of_bits(field, bits, values):
+    """The rows whose set of options in ``field`` holds any of ``values``."""
+    return GreaterThan(F(field).bitand(mask(bits, values)), 0)
+
+
+def bits_filter(field, bits):
+    """Initiatives whose set ``field`` (one bit per option) holds any of the values."""
 
     def method(queryset, name, values):
-        if not values:
-            return queryset
-        linked = model.objects.filter(**{f"{lookup}__in": values}).values("initiative_id")
-        return queryset.filter(pk__in=linked)
+        return queryset.filter(any_of_bits(field, bits, values)) if values else queryset
 
+    return method
+
+
+def linked_to(model, lookup, values):
+    """Initiatives linked through ``model`` to any of the values: a subquery, no duplicates."""
+    return Q(pk__in=model.objects.filter(**{f"{lookup}__in": values}).values("initiative_id"))
+
+
+def through_filter(model, lookup):
+    def method(queryset, name, values):
+        return queryset.filter(linked_to(model, lookup, values)) if values else queryset
+
+    method.link = (model, lookup)
     return method
 
 
@@ -127,12 +142,12 @@ class InitiativeFilter(FacetedFilterSet):
     sector = django_filters.MultipleChoiceFilter(
         label=_("Partner sector"),
         choices=Sector.choices,
-        method=through_filter(Partnership, "partner__sector"),
+        method=bits_filter("partner_sectors", SECTOR_BITS),
     )
     kind = django_filters.MultipleChoiceFilter(
         label=_("Partner kind"),
         choices=Kind.choices,
-        method=through_filter(Partnership, "partner__kind"),
+        method=bits_filter("partner_kinds", KIND_BITS),
     )
     programming = django_filters.ChoiceFilter(label=_("Programming"), choices=Programming.choices)
     funding = django_filters.MultipleChoiceFilter(
@@ -170,8 +185,8 @@ class InitiativeFilter(FacetedFilterSet):
     REPEATABLE = ("theme", "sector", "kind", "funding", "issue", "scale", "country", "city")
     FACETS = {
         "theme": "themes__slug",
-        "sector": "partnerships__partner__sector",
-        "kind": "partnerships__partner__kind",
+        "sector": "partner_sectors",
+        "kind": "partner_kinds",
         "programming": "programming",
         "funding": "fundings__slug",
         "issue": "issues__slug",
@@ -179,9 +194,8 @@ class InitiativeFilter(FacetedFilterSet):
         "country": "country",
         "city": "city__slug",
     }
-    # An initiative has many partners of one sector or kind, but each theme, funding, issue
-    # or column value once: only those two need counting distinct.
-    DISTINCT_FACETS = frozenset({"sector", "kind"})
+    # An initiative keeps its partners' sectors and kinds as sets of bits in its own row.
+    MASK_FACETS = {"sector": SECTOR_BITS, "kind": KIND_BITS}
     ALWAYS_SHOWN = frozenset({"theme", "sector", "programming"})
     TEXT_FILTERS = ("q", "year_from", "year_to")
     SORT = "sort"
@@ -248,6 +262,18 @@ class InitiativeFilter(FacetedFilterSet):
         return cleaned
 
     # Filtering ------------------------------------------------------------------------
+
+    def row_condition(self, name, value):
+        if name in self.MASK_FACETS:
+            return any_of_bits(self.FACETS[name], self.MASK_FACETS[name], value)
+        if name == "programming":
+            return Q(programming=value)
+        if name in ("scale", "country", "city"):
+            return Q(**{f"{self.FACETS[name]}__in": value})
+        link = getattr(self.filters[name].method, "link", None)
+        if link is not None:  # theme, funding, issue: the link table alone
+            return linked_to(*link, value)
+        return None
 
     def filter_search(self, queryset, name, value):
         return search.matching(queryset, value) if value.strip() else queryset

@@ -11,9 +11,11 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from partners.models import Partner
+from partners.models import KIND_BITS, SECTOR_BITS, Partner, mask
 from ppci.lib.locking import VersionedModel
 from ppci.lib.models import ConstraintErrorsOnFields, SlugNamedModel, single_line
+
+DERIVED_MASKS = ("partner_sectors", "partner_kinds")
 
 
 class City(SlugNamedModel):
@@ -167,12 +169,17 @@ class InitiativeQuerySet(models.QuerySet):
             Prefetch("sources", queryset=Source.objects.order_by("order", "pk")),
         )
 
-    def refresh_search_documents(self):
-        """Rebuild the text that search reads, from the initiatives and what they link to."""
+    def refresh_derived_fields(self):
+        """Rebuild what is kept from the initiatives and what they link to: the text that
+        search reads, and the sets of their partners' sectors and kinds."""
         initiatives = list(self.select_related("city").prefetch_related("partnerships__partner"))
         for initiative in initiatives:
-            initiative.search_document = initiative.build_search_document()
-        self.model.objects.bulk_update(initiatives, ["search_document"], batch_size=500)
+            partners = [partnership.partner for partnership in initiative.partnerships.all()]
+            initiative.search_document = initiative.build_search_document(partners)
+            initiative.set_partner_masks(partners)
+        self.model.objects.bulk_update(
+            initiatives, ["search_document", *DERIVED_MASKS], batch_size=500
+        )
         return len(initiatives)
 
 
@@ -248,6 +255,12 @@ class Initiative(ConstraintErrorsOnFields, VersionedModel):
     updated_at = models.DateTimeField(_("last updated"), auto_now=True)
     is_demo = models.BooleanField(_("demo data"), default=False, editable=False)
     search_document = models.TextField(editable=False, blank=True, default="")
+    # The sectors and kinds of its partners, one bit each (partners.models.SECTOR_BITS,
+    # KIND_BITS): the list filters and counts them within the initiative's own row instead of
+    # joining every partnership to its partner. Kept in step with the partnerships and the
+    # partners by refresh_derived_fields (casebook.signals).
+    partner_sectors = models.PositiveIntegerField(default=0, editable=False)
+    partner_kinds = models.PositiveIntegerField(default=0, editable=False)
 
     objects = InitiativeManager()
 
@@ -362,6 +375,10 @@ class Initiative(ConstraintErrorsOnFields, VersionedModel):
                     % {"country": self.city.country.name}
                 }
             )
+
+    def set_partner_masks(self, partners):
+        self.partner_sectors = mask(SECTOR_BITS, (partner.sector for partner in partners))
+        self.partner_kinds = mask(KIND_BITS, (partner.kind for partner in partners))
 
     def build_search_document(self, partners=None):
         """Every text search reads, in both languages: one string per initiative.

@@ -1,4 +1,5 @@
-"""Keep each initiative's search document in step with the texts it is built from."""
+"""Keep what each initiative derives from what it links to (its search document, its
+partners' sectors and kinds) in step with them."""
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -10,13 +11,13 @@ from .models import City, Initiative, Partnership
 
 @receiver(post_save, sender=Initiative)
 def initiative_saved(sender, instance, **kwargs):
-    Initiative.objects.filter(pk=instance.pk).refresh_search_documents()
+    Initiative.objects.filter(pk=instance.pk).refresh_derived_fields()
 
 
 @receiver(post_save, sender=Partnership)
 @receiver(post_delete, sender=Partnership)
 def partnership_changed(sender, instance, **kwargs):
-    Initiative.objects.filter(pk=instance.initiative_id).refresh_search_documents()
+    Initiative.objects.filter(pk=instance.initiative_id).refresh_derived_fields()
 
 
 @receiver(post_save, sender=Partner)
@@ -24,10 +25,10 @@ def partner_saved(sender, instance, created, **kwargs):
     if not created:
         Initiative.objects.filter(
             partnerships__partner=instance
-        ).distinct().refresh_search_documents()
+        ).distinct().refresh_derived_fields()
 
 
 @receiver(post_save, sender=City)
 def city_saved(sender, instance, created, **kwargs):
     if not created:
-        Initiative.objects.filter(city=instance).refresh_search_documents()
+        Initiative.objects.filter(city=instance).refresh_derived_fields()

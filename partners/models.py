@@ -56,6 +56,26 @@ class Kind(models.TextChoices):
     NGO = "ngo", _("NGO")
 
 
+def bits_of(choices):
+    """Each option of ``choices`` as one bit of an integer, in the order the options are
+    declared: a set of options fits in one column (``Initiative.partner_sectors`` and
+    ``partner_kinds``), tested with a bitwise AND. Append new options at the end; reordering
+    them means computing every stored set again (``refresh_derived_fields``)."""
+    return {value: 1 << number for number, value in enumerate(choices.values)}
+
+
+SECTOR_BITS = bits_of(Sector)
+KIND_BITS = bits_of(Kind)
+
+
+def mask(bits, values):
+    """The integer holding the set ``values`` (of the options ``bits`` numbers)."""
+    total = 0
+    for value in values:
+        total |= bits.get(value, 0)
+    return total
+
+
 KINDS_BY_SECTOR = {
     Sector.PUBLIC: [
         Kind.LOCAL_AUTHORITY,

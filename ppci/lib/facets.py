@@ -21,8 +21,9 @@ from contextlib import contextmanager
 import django_filters
 from django.core.exceptions import EmptyResultSet
 from django.db import DatabaseError, connections
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Value
+from django.db.models import BooleanField, CharField, Count, ExpressionWrapper, F, Q, Value
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -61,6 +62,13 @@ def facet_plan(model, facets):
     return plan
 
 
+def can_materialize(connection):
+    """Whether the database takes ``WITH … AS MATERIALIZED`` (PostgreSQL 12, SQLite 3.35)."""
+    if connection.vendor == "sqlite":
+        return connection.Database.sqlite_version_info >= (3, 35)
+    return connection.vendor == "postgresql"
+
+
 class CountryFilter(django_filters.MultipleChoiceFilter):
     """Any of the chosen countries (ISO 3166-1 alpha-2 codes)."""
 
@@ -78,6 +86,8 @@ class FacetedFilterSet(django_filters.FilterSet):
 
     - ``FACETS``: each facet's filter name and the lookup whose value is its option;
     - ``DISTINCT_FACETS``: the facets whose lookup can meet a row more than once;
+    - ``MASK_FACETS``: the facets whose column holds a set of options as bits, each with its
+      options' bits (``{option: bit}``): a row counts for every option whose bit it has;
     - ``REPEATABLE``: the facets a visitor may choose several options of (checkboxes);
     - ``ALWAYS_SHOWN``: the facets shown open, with every option, even those giving none;
     - ``TEXT_FILTERS``: the other filters shown as removable chips when set;
@@ -91,6 +101,7 @@ class FacetedFilterSet(django_filters.FilterSet):
 
     FACETS = {}
     DISTINCT_FACETS = frozenset()
+    MASK_FACETS = {}
     REPEATABLE = ()
     ALWAYS_SHOWN = frozenset()
     TEXT_FILTERS = ()
@@ -215,8 +226,12 @@ class FacetedFilterSet(django_filters.FilterSet):
                     tests = [passes[other] for other in passes if other != name]
                     where = f" WHERE {' AND '.join(tests)}" if tests else ""
                     if name in values:
+                        option = values[name]
+                        if name in self.MASK_FACETS:
+                            # Every option of a UNION's column has one type: text.
+                            option = f"CAST({option} AS varchar(20))"
                         sql.append(
-                            f"SELECT %s AS facet, {values[name]} AS option, COUNT(*) AS count "
+                            f"SELECT %s AS facet, {option} AS option, COUNT(*) AS count "
                             f"FROM {table}{where} GROUP BY {values[name]}"
                         )
                         params.append(name)
@@ -243,9 +258,21 @@ class FacetedFilterSet(django_filters.FilterSet):
             rows = []
         counts = {name: {} for name in self.FACETS}
         for name, option, count in rows:
-            if option is not None:
+            if option is None:
+                continue
+            if name in self.MASK_FACETS:
+                for value, bit in self.MASK_FACETS[name].items():
+                    if int(option) & bit:
+                        counts[name][value] = counts[name].get(value, 0) + count
+            else:
                 counts[name][option] = count
         return counts
+
+    def row_condition(self, name, value):
+        """Whether a row passes the filter ``name``, as a condition on the row itself (its
+        columns and the rows it points to), or None when the filter must look elsewhere (a
+        search, a link table): it is then asked as a subquery of the rows it keeps."""
+        return None
 
     @contextmanager
     def _passing_rows(self, chosen, plan, alone=None):
@@ -258,17 +285,14 @@ class FacetedFilterSet(django_filters.FilterSet):
         if alone:
             kept, chosen = self.filter_queryset(kept, skip=set(self.FACETS) - {alone}), []
         passes = {name: f"passes_{number}" for number, name in enumerate(chosen)}
-        columns = {
-            passes[name]: ExpressionWrapper(
-                Q(
-                    pk__in=self.filters[name]
-                    .filter(model._base_manager.all(), self.form.cleaned_data[name])
-                    .values("pk")
-                ),
-                output_field=BooleanField(),
-            )
-            for name in chosen
-        }
+        columns = {}
+        for name in chosen:
+            value = self.form.cleaned_data[name]
+            condition = self.row_condition(name, value)
+            if condition is None:
+                keeps = self.filters[name].filter(model._base_manager.all(), value)
+                condition = Q(pk__in=keeps.values("pk"))
+            columns[passes[name]] = ExpressionWrapper(condition, output_field=BooleanField())
         values = {
             name: f"value_{number}"
             for number, name in enumerate(self.FACETS)
@@ -277,11 +301,14 @@ class FacetedFilterSet(django_filters.FilterSet):
         columns.update({values[name]: F(plan[name]) for name in values})
         rows = kept.order_by().annotate(row_id=F("pk"), **columns).values("row_id", *columns)
         sql, params = rows.query.sql_with_params()  # EmptyResultSet if it keeps nothing
-        if len(chosen) > 1:
-            # A row that fails two chosen facets counts for none of them.
-            failed = " + ".join(f"(1 - CAST({passes[name]} AS integer))" for name in chosen)
-            sql = f"SELECT * FROM ({sql}) AS kept WHERE {failed} <= 1"
         connection = connections[self.queryset.db]
+        if len(chosen) > 1:
+            # A row that fails two chosen facets counts for none of them. Kept apart
+            # (MATERIALIZED), so that each test is worked out once per row, not once for its
+            # column and again for this condition.
+            failed = " + ".join(f"(1 - CAST({passes[name]} AS integer))" for name in chosen)
+            fence = "MATERIALIZED " if can_materialize(connection) else ""
+            sql = f"WITH kept AS {fence}({sql}) SELECT * FROM kept WHERE {failed} <= 1"
         table = f"ppci_facet_rows_{os.getpid()}_{next(_serial)}"
         with connection.cursor() as cursor:
             cursor.execute(f"CREATE TEMPORARY TABLE {table} AS {sql}", params)
@@ -317,10 +344,13 @@ class FacetedFilterSet(django_filters.FilterSet):
         for name, path in self.FACETS.items():
             if name not in sources:
                 continue
+            option = F(path)
+            if name in self.MASK_FACETS:
+                option = Cast(option, output_field=CharField(max_length=20))
             parts.append(
                 sources[name]
                 .order_by()
-                .annotate(facet=Value(name), option=F(path))
+                .annotate(facet=Value(name), option=option)
                 .values("facet", "option")
                 .annotate(count=Count("pk", distinct=name in self.DISTINCT_FACETS))
                 .values_list("facet", "option", "count")
