@@ -157,10 +157,17 @@ PG_OPTIONS = {
     # The last backstop: no statement runs longer than this (milliseconds), below gunicorn's
     # 30 s worker timeout, so that a runaway query ends as an error, not a killed worker.
     "statement_timeout": os.environ.get("PG_STATEMENT_TIMEOUT", "20000"),
+    # Compiling a query to machine code pays off for analytics; the list's counts over a
+    # hundred thousand initiatives cost enough to trigger it, and then lose 100 ms or more
+    # to compiling a query that runs once.
+    "jit": os.environ.get("PG_JIT", "off"),
 }
+# Parallel workers for the one statement of a search that matches and ranks every initiative
+# (a common word at network scale); 0 for none.
+SEARCH_PARALLEL_WORKERS = envint("PG_SEARCH_PARALLEL_WORKERS", 2)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     options = " ".join(
-        f"-c {name}={float(value) if '.' in value else int(value)}"
+        f"-c {name}={value if value.isalpha() else float(value) if '.' in value else int(value)}"
         for name, value in PG_OPTIONS.items()
         if value
     )

@@ -212,6 +212,30 @@ def test_a_ranked_search_matches_and_ranks_in_one_pass(client, cases):
         assert len([sql for sql in statements if "@@" in sql]) == 1
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner settings")
+def test_only_the_ranking_pass_gets_parallel_workers(client, cases, settings):
+    """The statement that ranks every match may use parallel workers; the connection's
+    other statements, the next request's included, keep its own setting (none)."""
+    from django.test.utils import CaptureQueriesContext
+
+    settings.SEARCH_PARALLEL_WORKERS = 2
+
+    def workers():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW max_parallel_workers_per_gather")
+            return cursor.fetchone()[0]
+
+    assert workers() == "0"
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(LIST, {"q": "agencia"})
+    assert [i.slug for i in response.context["initiatives"]] == ["agency"]
+    statements = [query["sql"] for query in queries]
+    ranking = next(n for n, sql in enumerate(statements) if "ts_rank" in sql)
+    assert statements[ranking - 1] == "SET max_parallel_workers_per_gather = 2"
+    assert statements[ranking + 1] == "RESET max_parallel_workers_per_gather"
+    assert workers() == "0"
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL keeps connections")
 def test_a_search_leaves_no_table_behind_on_a_kept_connection(client, cases):
     def temporary_tables():

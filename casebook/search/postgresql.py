@@ -6,11 +6,14 @@ that ranking and rechecks read it instead of parsing the text again) and a GIN i
 The column lives outside Django's model state, like the index: it is PostgreSQL's own.
 """
 
+import contextlib
+
+from django.conf import settings
 from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
 )
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.models import F, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, NullIf
@@ -111,14 +114,28 @@ QUERY_SQL = (
 def _fill(text):
     def make(connection, table):
         n = names()
+        workers = int(settings.SEARCH_PARALLEL_WORKERS)
         with connection.cursor() as cursor:
-            cursor.execute(f"CREATE TEMPORARY TABLE {table} (id bigint PRIMARY KEY, score real)")
-            cursor.execute(
-                f"INSERT INTO {table} SELECT initiative.id, ts_rank(initiative.{VECTOR_COLUMN}, "
-                f"query.q) FROM {n['table']} AS initiative, (SELECT {QUERY_SQL} AS q) AS query "
-                f"WHERE initiative.{VECTOR_COLUMN} @@ query.q",
-                [text, text],
-            )
+            if workers:
+                # Ranking a common word reads and scores every initiative's vector: the one
+                # statement of a request that is worth parallel workers (a page's others,
+                # short, are not: see PG_OPTIONS). Only CREATE TABLE AS may use them.
+                cursor.execute(f"SET max_parallel_workers_per_gather = {workers}")
+            try:
+                cursor.execute(
+                    f"CREATE TEMPORARY TABLE {table} AS SELECT initiative.id AS id, "
+                    f"ts_rank(initiative.{VECTOR_COLUMN}, query.q) AS score "
+                    f"FROM {n['table']} AS initiative, (SELECT {QUERY_SQL} AS q) AS query "
+                    f"WHERE initiative.{VECTOR_COLUMN} @@ query.q",
+                    [text, text],
+                )
+            finally:
+                if workers:
+                    # Back to the connection's own setting (its startup options'); in a
+                    # failed transaction this fails, and the transaction's end undoes the SET.
+                    with contextlib.suppress(DatabaseError):
+                        cursor.execute("RESET max_parallel_workers_per_gather")
+            cursor.execute(f"ALTER TABLE {table} ADD PRIMARY KEY (id)")
 
     return make
 
