@@ -299,7 +299,7 @@ class InitiativeFilter(FacetedFilterSet):
         sort = self.sort_order
         if sort == "relevance":
             queryset = search.ranked(queryset, self.search_text)
-            return queryset.order_by(F("search_rank").desc(nulls_last=True), "slug")
+            return queryset.order_by("-search_rank", "slug")
         if sort == "-year":
             return queryset.order_by(F("year_founded").desc(nulls_last=True), "slug")
         if sort == "year":

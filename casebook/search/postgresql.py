@@ -154,7 +154,7 @@ def matching(queryset, text):
 
 def ranked(queryset, text):
     table = ranks_table(connections[queryset.db], text)
-    return queryset.annotate(search_rank=ranks.Relevance(table))
+    return ranks.by_relevance(queryset, table)
 
 
 def with_snippets(queryset, text):

@@ -117,7 +117,7 @@ def ranked(queryset, text):
     if expression is None:
         return queryset.annotate(search_rank=Value(0.0, output_field=FloatField()))
     table = ranks_table(connections[queryset.db], expression)
-    return queryset.annotate(search_rank=ranks.Relevance(table))
+    return ranks.by_relevance(queryset, table)
 
 
 def with_snippets(queryset, text):
