@@ -533,6 +533,10 @@ def main():
     ]
     everything = [seconds for values in tally.latencies.values() for seconds in values]
     figures = {
+        "database": "sqlite" if args.sqlite else "postgresql",
+        "initiatives": args.initiatives,
+        "workers": args.workers,
+        "threads": args.threads,
         "clients": args.clients,
         "duration_s": round(elapsed, 1),
         "requests": len(everything),
