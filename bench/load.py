@@ -312,7 +312,7 @@ class Tally:
         self.errors = []
         self.accepted_edits = {}  # initiative id -> list of markers the admin accepted
         self.conflicts = 0
-        self.publishes = []  # (time, "published" | "draft")
+        self.publishes = []  # "published" | "unpublished", in order
 
     def record(self, kind, seconds, ok, what):
         with self.lock:
@@ -413,7 +413,7 @@ def reviewer(port, draft_pk, stop, tally, seed):
         tally.record("admin publish", time.perf_counter() - started, ok, f"{status} {action}")
         if ok:
             with tally.lock:
-                tally.publishes.append("published" if action == "publish" else "draft")
+                tally.publishes.append("published" if action == "publish" else "unpublished")
             action = "unpublish" if action == "publish" else "publish"
         time.sleep(rng.uniform(0.5, 1.5))
 

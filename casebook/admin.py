@@ -10,6 +10,8 @@ from ppci.lib.history import HistoryAdmin
 from ppci.lib.locking import VersionCheckedForm
 
 from .models import (
+    TRANSITION_TO,
+    TRANSITIONS,
     City,
     Correction,
     Figure,
@@ -21,6 +23,9 @@ from .models import (
     Status,
     Theme,
 )
+
+# The change form's button that saves and sends the initiative to review.
+SEND_TO_REVIEW = "_send_to_review"
 
 
 class PartnerSectorFilter(admin.SimpleListFilter):
@@ -70,9 +75,37 @@ class SourceInline(TranslationTabularInline):
     view_on_site = False
 
 
+class InitiativeForm(VersionCheckedForm):
+    """The initiative's form; for a reviewer, a change of status is one of the transitions
+    the stored status allows (a return with the comment it needs)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if "status" not in self.fields or "status" not in cleaned:
+            return cleaned
+        stored = self.initial.get("status", Status.DRAFT) if self.instance.pk else Status.DRAFT
+        wanted = cleaned["status"]
+        if wanted == stored:
+            return cleaned
+        name = TRANSITION_TO.get(wanted)
+        if name is None or stored not in TRANSITIONS[name].sources:
+            self.add_error(
+                "status",
+                _("An initiative that is %(stored)s cannot become %(wanted)s.")
+                % {
+                    "stored": Status(stored).label,
+                    "wanted": Status(wanted).label,
+                },
+            )
+        elif name == "return_to_editor" and not (cleaned.get("review_comment") or "").strip():
+            self.add_error("review_comment", _("Say what the editor should change."))
+        return cleaned
+
+
 @admin.register(Initiative)
 class InitiativeAdmin(HistoryAdmin):
-    form = VersionCheckedForm
+    form = InitiativeForm
+    change_form_template = "admin/casebook/initiative/change_form.html"
     list_display = [
         "title",
         "city",
@@ -129,12 +162,15 @@ class InitiativeAdmin(HistoryAdmin):
             },
         ),
         (_("Sources"), {"fields": ["source_note"]}),
-        (_("Publication"), {"fields": ["status", "published_at", "version"]}),
+        (
+            _("Publication"),
+            {"fields": ["status", "review_comment", "published_at", "version"]},
+        ),
     ]
     # The publication date is the server's record of when the initiative went public.
     readonly_fields = ["published_at"]
     inlines = [PartnershipInline, FigureInline, SourceInline]
-    actions = ["publish", "unpublish"]
+    actions = ["send_to_review", "publish", "unpublish"]
 
     def has_publish_permission(self, request):
         return Initiative.may_publish(request.user)
@@ -151,27 +187,61 @@ class InitiativeAdmin(HistoryAdmin):
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         if not self.has_publish_permission(request):
-            readonly.append("status")
+            readonly += ["status", "review_comment"]
         return readonly
 
     def save_model(self, request, obj, form, change):
         # The form leaves status out for those who may not publish; this holds even if it
         # didn't: a change of status goes through the initiative's own transition, which
         # checks the permission before anything is saved.
-        stored = Status.DRAFT
+        stored, comment = Status.DRAFT, ""
         if change:
-            stored = Initiative.objects.filter(pk=obj.pk).values_list("status", flat=True).get()
+            stored, comment = (
+                Initiative.objects.filter(pk=obj.pk).values_list("status", "review_comment").get()
+            )
         wanted, obj.status = obj.status, stored
-        if wanted == stored:
+        if not self.has_publish_permission(request):
+            obj.review_comment = comment
+        if wanted == stored and SEND_TO_REVIEW in request.POST and obj.can_move("send_to_review"):
+            obj.send_to_review(by=request.user)
+        elif wanted == stored:
             super().save_model(request, obj, form, change)
-        elif wanted == Status.PUBLISHED:
-            obj.publish(by=request.user)
         else:
-            obj.unpublish(by=request.user)
+            obj.move(TRANSITION_TO[wanted], request.user, obj.review_comment)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        status = obj.status if obj is not None else Status.DRAFT
+        context["can_send_to_review"] = (
+            status in TRANSITIONS["send_to_review"].sources
+            and Initiative.may_move("send_to_review", request.user)
+            and self.has_change_permission(request, obj)
+            if obj is not None
+            else self.has_add_permission(request)
+        )
+        context["send_to_review"] = SEND_TO_REVIEW
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "review_status": Status.REVIEW}
+        return super().changelist_view(request, extra_context)
+
+    @admin.action(permissions=["change"], description=_("Send selected initiatives to review"))
+    def send_to_review(self, request, queryset):
+        count = self._log_each(request, queryset, "send_to_review", _("Sent to review."))
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d initiative sent to review.",
+                "%(count)d initiatives sent to review.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
 
     @admin.action(permissions=["publish"], description=_("Publish selected initiatives"))
     def publish(self, request, queryset):
-        count = self._log_each(request, queryset, queryset.publish, _("Published."))
+        count = self._log_each(request, queryset, "publish", _("Published."))
         self.message_user(
             request,
             ngettext("%(count)d initiative published.", "%(count)d initiatives published.", count)
@@ -181,7 +251,7 @@ class InitiativeAdmin(HistoryAdmin):
 
     @admin.action(permissions=["publish"], description=_("Unpublish selected initiatives"))
     def unpublish(self, request, queryset):
-        count = self._log_each(request, queryset, queryset.unpublish, _("Unpublished."))
+        count = self._log_each(request, queryset, "unpublish", _("Unpublished."))
         self.message_user(
             request,
             ngettext(
@@ -192,8 +262,9 @@ class InitiativeAdmin(HistoryAdmin):
         )
 
     def _log_each(self, request, queryset, transition, message):
-        """Run the queryset's transition for the user; note each change in the admin log."""
-        changed = transition(by=request.user)
+        """Run the transition on each initiative whose state allows it, for the user; note
+        each change in the admin log."""
+        changed = queryset.move(transition, by=request.user)
         for initiative in changed:
             self.log_change(request, initiative, str(message))
         return len(changed)

@@ -1,4 +1,5 @@
 from decimal import Decimal
+from typing import NamedTuple
 
 import reversion
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -116,7 +117,50 @@ class Scale(models.TextChoices):
 
 class Status(models.TextChoices):
     DRAFT = "draft", _("draft")
+    REVIEW = "review", _("in review")
     PUBLISHED = "published", _("published")
+    RETURNED = "returned", _("returned")
+    UNPUBLISHED = "unpublished", _("unpublished")
+
+
+class Transition(NamedTuple):
+    """One way an initiative moves: from which states, to which, who may (``reviewer``: only
+    those who may publish; else anyone who may change initiatives), and what the history
+    says."""
+
+    sources: frozenset
+    target: str
+    reviewer: bool
+    message: str
+
+
+# Each state has one door: the transition that leads into it.
+TRANSITIONS = {
+    "send_to_review": Transition(
+        frozenset({Status.DRAFT, Status.RETURNED, Status.UNPUBLISHED}),
+        Status.REVIEW,
+        False,
+        _("Sent to review."),
+    ),
+    "publish": Transition(
+        frozenset({Status.DRAFT, Status.REVIEW, Status.RETURNED, Status.UNPUBLISHED}),
+        Status.PUBLISHED,
+        True,
+        _("Published."),
+    ),
+    "return_to_editor": Transition(
+        frozenset({Status.REVIEW}), Status.RETURNED, True, _("Returned to the editor.")
+    ),
+    "unpublish": Transition(
+        frozenset({Status.PUBLISHED}), Status.UNPUBLISHED, True, _("Unpublished.")
+    ),
+}
+TRANSITION_TO = {transition.target: name for name, transition in TRANSITIONS.items()}
+
+
+class TransitionRefused(ValidationError):
+    """A move the initiative's state does not allow (publishing a published case, returning
+    one that is not in review) or that lacks the comment it needs."""
 
 
 class InitiativeQuerySet(models.QuerySet):
@@ -126,22 +170,30 @@ class InitiativeQuerySet(models.QuerySet):
     def drafts(self):
         return self.filter(status=Status.DRAFT)
 
-    def publish(self, by):
-        """Publish each of these initiatives not yet public, one transition each; the list of
-        those published."""
-        changing = list(self.exclude(status=Status.PUBLISHED).order_by("pk"))
+    def not_public(self):
+        return self.exclude(status=Status.PUBLISHED)
+
+    def waiting_for_review(self):
+        return self.filter(status=Status.REVIEW)
+
+    def move(self, name, by, comment=""):
+        """Run the transition ``name`` on each of these initiatives its state allows, one
+        transition (and one revision) each; the list of those moved."""
+        sources = TRANSITIONS[name].sources
+        changing = list(self.filter(status__in=sources).order_by("pk"))
         for initiative in changing:
-            initiative.publish(by)
+            initiative.move(name, by, comment)
         return changing
+
+    move.alters_data = True
+
+    def publish(self, by):
+        return self.move("publish", by)
 
     publish.alters_data = True
 
     def unpublish(self, by):
-        """Take each of these published initiatives out of public view; the list of them."""
-        changing = list(self.filter(status=Status.PUBLISHED).order_by("pk"))
-        for initiative in changing:
-            initiative.unpublish(by)
-        return changing
+        return self.move("unpublish", by)
 
     unpublish.alters_data = True
 
@@ -249,7 +301,15 @@ class Initiative(ConstraintErrorsOnFields, VersionedModel):
         related_name="initiatives",
     )
 
-    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.DRAFT)
+    status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.DRAFT)
+    review_comment = models.TextField(
+        _("reviewer's comment"),
+        blank=True,
+        help_text=_(
+            "To return it to the editor, choose “returned” as its status and say here what "
+            "to change."
+        ),
+    )
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last updated"), auto_now=True)
@@ -322,41 +382,89 @@ class Initiative(ConstraintErrorsOnFields, VersionedModel):
     def get_absolute_url(self):
         return reverse("casebook:detail", kwargs={"slug": self.slug})
 
-    # Publishing: the one door, for the admin's form and actions and for any script.
+    # The workflow: one method per transition, the same for the admin's form, its actions and
+    # any script (see TRANSITIONS).
 
     @staticmethod
     def may_publish(user):
         return user.has_perm("casebook.publish_initiative")
 
-    def publish(self, by):
+    @classmethod
+    def may_move(cls, name, user):
+        """Whether ``user`` (None: the operator, running a command) may run the transition."""
+        if user is None:
+            return True
+        if TRANSITIONS[name].reviewer:
+            return cls.may_publish(user)
+        return user.has_perm("casebook.change_initiative")
+
+    def can_move(self, name):
+        return self.status in TRANSITIONS[name].sources
+
+    def send_to_review(self, by, comment=""):
+        """Ask a reviewer to publish it. Returns whether anything changed."""
+        return self.move("send_to_review", by, comment)
+
+    send_to_review.alters_data = True
+
+    def publish(self, by, comment=""):
         """Make the initiative public now (``by``: the user, or None for a command run by the
         operator). Returns whether anything changed."""
-        return self._move_to(Status.PUBLISHED, by, _("Published."))
+        return self.move("publish", by, comment)
 
     publish.alters_data = True
 
-    def unpublish(self, by):
+    def return_to_editor(self, by, comment):
+        """Send it back from review with what to change (a comment is required)."""
+        return self.move("return_to_editor", by, comment)
+
+    return_to_editor.alters_data = True
+
+    def unpublish(self, by, comment=""):
         """Take the initiative out of public view. Returns whether anything changed."""
-        return self._move_to(Status.DRAFT, by, _("Unpublished."))
+        return self.move("unpublish", by, comment)
 
     unpublish.alters_data = True
 
-    def _move_to(self, status, by, comment):
-        """Check that ``by`` may publish, then save the initiative in ``status`` (with everything
-        else set on it) in a revision of its history. The save moves its ``version`` on, sets
-        or clears the publication date and, through the page cache's signals, makes every
-        cached page out of date."""
-        if by is not None and not self.may_publish(by):
+    def move(self, name, by, comment=""):
+        """Check that ``by`` may run the transition ``name``, then save the initiative in its
+        target state (with everything else set on it) in a revision of its history, with who
+        and the comment. The save moves its ``version`` on, sets or clears the publication
+        date and, through the page cache's signals, makes every cached page out of date.
+
+        Returns False when the initiative is already there; raises ``PermissionDenied`` for
+        a role that may not, and ``TransitionRefused`` for a state it cannot leave that way
+        or a return without a comment."""
+        transition = TRANSITIONS[name]
+        if not self.may_move(name, by):
             raise PermissionDenied
-        if self.status == status:
+        if self.status == transition.target:
             return False
-        self.status = status
-        self.published_at = timezone.now() if status == Status.PUBLISHED else None
+        if not self.can_move(name):
+            raise TransitionRefused(
+                _("An initiative that is %(status)s cannot be moved that way.")
+                % {"status": self.get_status_display()},
+                code="transition",
+            )
+        comment = (comment or "").strip()
+        if name == "return_to_editor" and not comment:
+            raise TransitionRefused(
+                _("Say what the editor should change."), code="comment_required"
+            )
+        self.status = transition.target
+        self.published_at = timezone.now() if self.status == Status.PUBLISHED else None
+        if name == "return_to_editor":
+            self.review_comment = comment
+        elif name == "publish":
+            self.review_comment = ""
+        history = str(transition.message)
+        if comment:
+            history = f"{history} {comment}"
         with reversion.create_revision():
             self.save()
             if by is not None:
                 reversion.set_user(by)
-            reversion.set_comment(str(comment))
+            reversion.set_comment(history)
         return True
 
     def natural_key(self):

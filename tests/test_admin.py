@@ -1,5 +1,7 @@
 """The staff admin: editors write, reviewers publish, and bad input is named on its field."""
 
+import re
+
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission, User
@@ -296,16 +298,17 @@ def test_it_offers_an_editor_no_publish_action_and_ignores_one_posted(editor):
     listing_url = reverse("admin:casebook_initiative_changelist")
     listing = browser.get(listing_url)
     assert "Publish selected initiatives" not in listing.content.decode()
-    # Without delete or publish permission an editor has no actions: no action menu at all.
-    assert 'name="action"' not in listing.content.decode()
+    # Without delete or publish permission, an editor's one action is to send to review.
+    actions = re.findall(r'<option value="([a-z_]+)"', listing.content.decode())
+    assert actions == ["send_to_review"]
     data = form_on(listing, "changelist-form")
 
     data.update(action="publish", _selected_action=[initiative.pk], index="0")
     response = browser.post(listing_url, data)
 
-    # The admin ignores the unknown action and shows the list again.
-    assert response.status_code == 200
-    assert "Parques del Río" in response.content.decode()
+    # The admin refuses the action it does not offer and goes back to the list.
+    assert response.status_code == 302
+    assert "No action selected." in browser.get(response.url).content.decode()
     initiative.refresh_from_db()
     assert initiative.status == Status.DRAFT
     assert initiative not in Initiative.objects.published()
@@ -332,12 +335,19 @@ def test_it_lets_a_reviewer_unpublish_through_the_change_form(reviewer):
     browser = log_in(reviewer)
     data = form_on(browser.get(change_url(initiative)), "initiative_form")
 
-    data["status"] = "draft"
+    data["status"] = "draft"  # not a door: a published case is unpublished, not a draft
+    refused = browser.post(change_url(initiative), data)
+    assert refused.status_code == 200
+    assert "An initiative that is published cannot become draft." in refused.content.decode()
+    initiative.refresh_from_db()
+    assert initiative.status == Status.PUBLISHED
+
+    data["status"] = "unpublished"
     response = browser.post(change_url(initiative), data)
 
     assert response.status_code == 302
     initiative.refresh_from_db()
-    assert initiative.status == Status.DRAFT
+    assert initiative.status == Status.UNPUBLISHED
     assert initiative.published_at is None
     assert initiative not in Initiative.objects.published()
 
@@ -368,7 +378,7 @@ def test_it_lets_a_reviewer_publish_and_unpublish_with_the_actions(reviewer):
     assert "1 initiative unpublished." in response.content.decode()
     assert list(Initiative.objects.published()) == [second]
     first.refresh_from_db()
-    assert first.status == Status.DRAFT
+    assert first.status == Status.UNPUBLISHED
     assert first.published_at is None
 
 
