@@ -2,6 +2,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 import reversion
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import F, Prefetch, Q, Value
@@ -302,6 +303,15 @@ class Initiative(ConstraintErrorsOnFields, VersionedModel):
     )
 
     status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.DRAFT)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent to review by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
     review_comment = models.TextField(
         _("reviewer's comment"),
         blank=True,
@@ -457,6 +467,8 @@ class Initiative(ConstraintErrorsOnFields, VersionedModel):
             self.review_comment = comment
         elif name == "publish":
             self.review_comment = ""
+        elif name == "send_to_review" and by is not None:
+            self.submitted_by = by
         history = str(transition.message)
         if comment:
             history = f"{history} {comment}"
@@ -465,6 +477,9 @@ class Initiative(ConstraintErrorsOnFields, VersionedModel):
             if by is not None:
                 reversion.set_user(by)
             reversion.set_comment(history)
+        from .notifications import notify  # the notifications read the model
+
+        notify(self, name, by, comment)
         return True
 
     def natural_key(self):

@@ -298,6 +298,19 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=
 
 LOGIN_URL = "admin:login"
 
+# --- E-mail: the review workflow's notifications, kept in an outbox and sent after commit. ---
+# The console backend prints them; set EMAIL_BACKEND (and EMAIL_HOST, …) to send for real.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "PPCI Case Book <casebook@localhost>")
+# The portal's own address, for links in e-mails: never taken from a request's Host.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 # --- Logging: everything to the console (gunicorn passes it on); security events always. ---
 LOGGING = {
     "version": 1,

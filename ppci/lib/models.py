@@ -51,6 +51,27 @@ class CacheDebt(models.Model):
         return f"Change at {self.created_at:%Y-%m-%d %H:%M:%S}"
 
 
+class OutgoingMail(models.Model):
+    """An e-mail to send: stored in the transaction of the change it tells of, sent after that
+    commits, and kept with its error (and sent again by ``send_queued_mail``) if sending
+    fails, so that none is lost."""
+
+    to = models.JSONField(default=list)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "outgoing e-mail"
+        indexes = [models.Index(fields=["sent_at", "created_at"], name="outbox_unsent_idx")]
+
+    def __str__(self):
+        return self.subject
+
+
 class ConstraintErrorsOnFields:
     """Model validation that puts a database constraint's error on the field it concerns.
 
