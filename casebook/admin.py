@@ -1,5 +1,10 @@
 from django.contrib import admin, messages
-from django.db import models
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_countries.filters import CountryFilter
@@ -9,6 +14,7 @@ from partners.models import Sector
 from ppci.lib.history import HistoryAdmin
 from ppci.lib.locking import VersionCheckedForm
 
+from . import pending as pending_changes
 from .models import (
     TRANSITION_TO,
     TRANSITIONS,
@@ -19,10 +25,13 @@ from .models import (
     Initiative,
     Issue,
     Partnership,
+    PendingChange,
     Source,
     Status,
     Theme,
+    TransitionRefused,
 )
+from .notifications import notify_pending
 
 # The change form's button that saves and sends the initiative to review.
 SEND_TO_REVIEW = "_send_to_review"
@@ -44,6 +53,21 @@ class PartnerSectorFilter(admin.SimpleListFilter):
         return queryset.filter(
             pk__in=Partnership.objects.filter(partner__sector=self.value()).values("initiative_id")
         )
+
+
+class WaitingForReviewFilter(admin.SimpleListFilter):
+    """The reviewers' queue: new cases in review, and changes to published ones."""
+
+    title = _("review")
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [("waiting", _("waiting for review"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "waiting":
+            return queryset.waiting_for_review(with_changes=True)
+        return queryset
 
 
 class PartnershipInline(TranslationTabularInline):
@@ -116,6 +140,7 @@ class InitiativeAdmin(HistoryAdmin):
         "updated_at",
     ]
     list_filter = [
+        WaitingForReviewFilter,
         "themes",
         PartnerSectorFilter,
         "status",
@@ -209,7 +234,112 @@ class InitiativeAdmin(HistoryAdmin):
         else:
             obj.move(TRANSITION_TO[wanted], request.user, obj.review_comment)
 
+    # Changes to published cases wait for review ------------------------------------------
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and object_id:
+            initiative = Initiative.objects.filter(pk=unquote(object_id)).first()
+            if pending_changes.is_pending_edit(request.user, initiative):
+                return self._keep_for_review(
+                    request, initiative, object_id, form_url, extra_context
+                )
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def _keep_for_review(self, request, initiative, object_id, form_url, extra_context):
+        """Save as usual inside a savepoint, keep what was saved as the initiative's pending
+        change, and roll the save back (its history, its log entry and its cache moves too):
+        the public keeps the published version."""
+        request.keep_for_review = True
+        with transaction.atomic():
+            point = transaction.savepoint()
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            captured = getattr(request, "kept_for_review", None)
+            transaction.savepoint_rollback(point)
+            if captured is not None:
+                pending_changes.keep(initiative, request.user, captured)
+                notify_pending(initiative, "waiting", request.user)
+        if captured is not None:
+            self.message_user(
+                request,
+                _(
+                    "Your change to “%(title)s” is kept for review: the public sees the "
+                    "published version until a reviewer accepts it."
+                )
+                % {"title": initiative},
+                messages.SUCCESS,
+                keep=True,
+            )
+        return response
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if getattr(request, "keep_for_review", False):
+            request.kept_for_review = pending_changes.capture(form.instance)
+
+    def message_user(self, request, message, level=messages.INFO, *args, keep=False, **kwargs):
+        if getattr(request, "keep_for_review", False) and not keep:
+            return  # "changed successfully" would say it is public: it is not
+        super().message_user(request, message, level, *args, **kwargs)
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/pending/",
+                self.admin_site.admin_view(self.pending_view),
+                name="casebook_initiative_pending",
+            ),
+            *super().get_urls(),
+        ]
+
+    def pending_view(self, request, object_id):
+        """A change waiting for review, field by field, to accept or return."""
+        if not self.has_publish_permission(request):
+            raise PermissionDenied
+        pending = get_object_or_404(PendingChange, initiative_id=unquote(object_id))
+        initiative = pending.initiative
+        change_url = reverse("admin:casebook_initiative_change", args=[initiative.pk])
+        problem = None
+        if request.method == "POST":
+            if "accept" in request.POST:
+                pending_changes.accept(pending, request.user)
+                self.log_change(request, initiative, str(_("Accepted the waiting change.")))
+                self.message_user(
+                    request,
+                    _("The change to “%(title)s” is public now.") % {"title": initiative},
+                    messages.SUCCESS,
+                )
+                return redirect(change_url)
+            try:
+                pending_changes.send_back(pending, request.user, request.POST.get("comment"))
+            except TransitionRefused as error:
+                problem = error.messages[0]
+            else:
+                self.message_user(
+                    request,
+                    _("The change to “%(title)s” was returned to its editor.")
+                    % {"title": initiative},
+                    messages.SUCCESS,
+                )
+                return redirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Change waiting for review: %(title)s") % {"title": initiative},
+            "opts": self.opts,
+            "original": initiative,
+            "pending": pending,
+            "changes": pending_changes.differences(pending),
+            "change_url": change_url,
+            "problem": problem,
+            "comment": request.POST.get("comment", ""),
+        }
+        return TemplateResponse(request, "admin/casebook/initiative/pending.html", context)
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        pending = PendingChange.objects.filter(initiative=obj).first() if obj else None
+        context["pending"] = pending
+        context["pending_is_edit"] = pending_changes.is_pending_edit(request.user, obj)
+        if pending is not None and self.has_publish_permission(request):
+            context["pending_url"] = reverse("admin:casebook_initiative_pending", args=[obj.pk])
         status = obj.status if obj is not None else Status.DRAFT
         context["can_send_to_review"] = (
             status in TRANSITIONS["send_to_review"].sources

@@ -174,8 +174,13 @@ class InitiativeQuerySet(models.QuerySet):
     def not_public(self):
         return self.exclude(status=Status.PUBLISHED)
 
-    def waiting_for_review(self):
-        return self.filter(status=Status.REVIEW)
+    def waiting_for_review(self, with_changes=False):
+        """New cases in review; with ``with_changes``, also published cases whose change
+        waits for review (not one returned to its editor)."""
+        waiting = Q(status=Status.REVIEW)
+        if with_changes:
+            waiting |= Q(pending_change__isnull=False, pending_change__returned_comment="")
+        return self.filter(waiting)
 
     def move(self, name, by, comment=""):
         """Run the transition ``name`` on each of these initiatives its state allows, one
@@ -861,3 +866,38 @@ class Correction(models.Model):
 
     def get_absolute_url(self):
         return self.initiative.get_absolute_url()
+
+
+class PendingChange(models.Model):
+    """An editor's change to a published initiative, kept aside until a reviewer accepts it:
+    the initiative and its own rows (partnerships, figures, sources) as the editor saved them,
+    serialised as the history stores a version. The public keeps seeing the published rows.
+    See ``casebook.pending``."""
+
+    initiative = models.OneToOneField(
+        Initiative,
+        verbose_name=_("initiative"),
+        on_delete=models.CASCADE,
+        related_name="pending_change",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    saved_at = models.DateTimeField(_("saved"), auto_now=True)
+    objects_data = models.JSONField(default=list)
+    returned_comment = models.TextField(_("reviewer's comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("change waiting for review")
+        verbose_name_plural = _("changes waiting for review")
+
+    def __str__(self):
+        return str(self.initiative)
+
+    @property
+    def is_returned(self):
+        return bool(self.returned_comment)

@@ -107,3 +107,59 @@ def notify(initiative, transition, by, comment=""):
         return None
     subject, body = in_both(render)
     return queue_mail(to, subject, body)
+
+
+def notify_pending(initiative, kind, by, editor=None, comment=""):
+    """A change to a published case: ``waiting`` (to reviewers), ``accepted`` or ``returned``
+    (to the editor who made it)."""
+
+    def title(language):
+        return getattr(initiative, f"title_{language}", "") or initiative.title_es
+
+    if kind == "waiting":
+        to = [user.email for user in reviewers() if user != by]
+
+        def render(language):
+            return (
+                _("Change to review: %(title)s") % {"title": title(language)},
+                _(
+                    "%(who)s changed the published “%(title)s”; the public sees the published "
+                    "version until a reviewer accepts the change."
+                )
+                % {"who": who(by), "title": title(language)}
+                + "\n\n"
+                + _("Review it here: %(link)s") % {"link": pending_link(initiative)},
+            )
+
+    else:
+        if editor is None or editor == by:
+            return None
+        to = [editor.email]
+        if kind == "accepted":
+
+            def render(language):
+                return (
+                    _("Change published: %(title)s") % {"title": title(language)},
+                    _("Your change to “%(title)s” is public now.") % {"title": title(language)}
+                    + "\n\n"
+                    + public_link(initiative, language),
+                )
+
+        else:
+
+            def render(language):
+                return (
+                    _("Change returned: %(title)s") % {"title": title(language)},
+                    _("%(who)s returned your change to “%(title)s” with this comment:")
+                    % {"who": who(by), "title": title(language)}
+                    + f"\n\n{comment}\n\n"
+                    + _("Change it here, then save it again: %(link)s")
+                    % {"link": admin_link(initiative)},
+                )
+
+    subject, body = in_both(render)
+    return queue_mail(to, subject, body)
+
+
+def pending_link(initiative):
+    return settings.SITE_URL + reverse("admin:casebook_initiative_pending", args=[initiative.pk])

@@ -5,11 +5,13 @@ import pytest
 import reversion
 from django.contrib import admin
 from django.contrib.auth.models import User
+from django.db import transaction
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from reversion.models import Version
 
-from casebook.models import Initiative, Status
+from casebook import pending
+from casebook.models import Initiative, PendingChange, Status
 from tests.factories import make_city, make_funding, make_initiative, make_issue, make_partner
 from tests.factories import make_theme as make_any_theme
 from tests.support import FormReader
@@ -58,7 +60,16 @@ def world(casebook):
         with reversion.create_revision():
             row.delete()
         deleted[label] = row.pk
-    return {"boss": boss, "deleted": deleted}
+    # A change to a published case waiting for review, for the review page to offer.
+    waiting = Initiative.objects.published().order_by("pk").first()
+    with transaction.atomic():
+        point = transaction.savepoint()
+        waiting.title_en = "Changed, waiting for review"
+        waiting.save()
+        captured = pending.capture(waiting)
+        transaction.savepoint_rollback(point)
+    pending.keep(waiting, boss, captured)
+    return {"boss": boss, "deleted": deleted, "waiting": waiting.pk}
 
 
 def test_an_editor_walks_every_admin_view_and_action_and_changes_no_publication(world, editor):
@@ -103,6 +114,7 @@ def test_an_editor_walks_every_admin_view_and_action_and_changes_no_publication(
             f"{info}_recoverlist": [],
             f"{info}_recover": [gone.pk if gone else NOWHERE],
             f"{info}_password_change": [key],
+            f"{info}_pending": [key],
         }
         for name in names:
             args = targets.get(name)
@@ -117,6 +129,7 @@ def test_an_editor_walks_every_admin_view_and_action_and_changes_no_publication(
                     Status.DRAFT if data["status"] == [Status.PUBLISHED] else Status.PUBLISHED
                 ]
             data["post"] = ["yes"]  # the delete view's confirmation
+            data["accept"] = ["yes"]  # the review page's button that publishes a change
             assert as_editor.get(url).status_code < 500, url
             assert as_editor.post(url, data).status_code < 500, url
             walked.add(f"view:{name}")
@@ -139,6 +152,10 @@ def test_an_editor_walks_every_admin_view_and_action_and_changes_no_publication(
     # Nothing published or unpublished, nothing deleted, nothing brought back.
     assert set(Initiative.objects.published().values_list("pk", flat=True)) == published_before
     assert hidden_before == set(Initiative.objects.not_public().values_list("pk", flat=True))
+    # The change waiting for review is still waiting, and not public.
+    waiting = Initiative.objects.get(pk=world["waiting"])
+    assert waiting.title_en != "Changed, waiting for review"
+    assert PendingChange.objects.filter(initiative=waiting).exists()
     assert hidden_before  # the unpublished case, at least
     for model, before in rows_before.items():
         missing = before - everything_of(model)

@@ -15,7 +15,7 @@ from reversion.admin import VersionAdmin
 from reversion.models import Version
 
 # Rebuilt from the other fields on every save.
-DERIVED_FIELDS = {"search_document", "search_name"}
+DERIVED_FIELDS = {"search_document", "search_name", "partner_sectors", "partner_kinds"}
 
 
 def stored_fields(model):

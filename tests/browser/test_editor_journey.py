@@ -152,3 +152,65 @@ def test_an_editor_writes_a_reviewer_publishes_and_a_visitor_finds_it(new_page, 
     expect(visitor.get_by_role("table")).to_contain_text("Schools taking part")
     visitor.goto(f"{base}/es/initiatives/?q=acoso")
     expect(visitor.get_by_role("link", name="Escuelas Seguras de Murcia")).to_be_visible()
+
+
+def test_a_case_goes_through_review_returned_once_then_published(new_page, live_casebook):
+    """The editor adds a case and sends it to review; the reviewer returns it with a comment;
+    the editor reads it, fixes the case and sends it again; the reviewer publishes it."""
+    staff_member("elena", "Editors")
+    staff_member("ramon", "Reviewers")
+    base = live_casebook.url
+    page = new_page(locale="en-GB", viewport={"width": 1280, "height": 900})
+
+    log_in(page, base, "elena")
+    page.goto(f"{base}/admin/casebook/initiative/add/")
+    page.get_by_label("Title [es]:").fill("Mentores de barrio de Murcia")
+    page.get_by_label("Title [en]:").fill("Murcia neighbourhood mentors")
+    page.get_by_label("Summary [es]:").fill("Vecinos formados acompañan a jóvenes del barrio.")
+    page.get_by_label("Country:").select_option(label="Spain")
+    page.get_by_label("Programming:").select_option(label="implicit")
+    page.get_by_label("Scale:").select_option(label="local community")
+    page.get_by_role("listbox", name=re.compile("^Available work themes")).select_option(
+        label="Engagement"
+    )
+    page.get_by_role("button", name="Choose selected work themes").click()
+    page.get_by_role("button", name="Save and send to review").click()
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+    assert Initiative.objects.get(slug="mentores-de-barrio-de-murcia").status == "review"
+    log_out(page)
+
+    # The reviewer finds it in the queue and returns it with a comment.
+    log_in(page, base, "ramon")
+    page.get_by_role("link", name="1 initiative waits for review").click()
+    page.get_by_role("link", name="Murcia neighbourhood mentors").click()
+    page.get_by_label("Status:").select_option(label="returned")
+    page.get_by_label("Reviewer's comment:").fill("Say how many young people took part.")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    assert Initiative.objects.get(slug="mentores-de-barrio-de-murcia").status == "returned"
+    log_out(page)
+
+    # The editor reads the comment, fixes the case and sends it again.
+    log_in(page, base, "elena")
+    page.goto(f"{base}/admin/casebook/initiative/?q=murcia")
+    page.get_by_role("link", name="Murcia neighbourhood mentors").click()
+    expect(page.locator(".review-comment")).to_contain_text("Say how many young people took part.")
+    page.get_by_label("Summary [en]:").fill(
+        "Trained neighbours mentor 40 young people of the neighbourhood."
+    )
+    page.get_by_role("button", name="Save and send to review").click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    assert Initiative.objects.get(slug="mentores-de-barrio-de-murcia").status == "review"
+    log_out(page)
+
+    # The reviewer publishes it; a visitor finds it.
+    log_in(page, base, "ramon")
+    page.get_by_role("link", name="1 initiative waits for review").click()
+    page.get_by_role("link", name="Murcia neighbourhood mentors").click()
+    page.get_by_label("Status:").select_option(label="published")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    visitor = new_page(locale="en-GB")
+    visitor.goto(f"{base}/en/initiatives/mentores-de-barrio-de-murcia/")
+    expect(visitor.get_by_role("heading", level=1)).to_have_text("Murcia neighbourhood mentors")
+    expect(visitor.locator("main")).to_contain_text("40 young people")
