@@ -42,6 +42,8 @@ def public_surfaces(client):
         "json": b"".join(client.get("/en/initiatives/export.json").streaming_content).decode(),
         "feed": client.get("/en/feed/").content.decode(),
         "sitemap": client.get("/sitemap.xml").content.decode(),
+        "compare": client.get("/en/compare/?i=riverside&i=neighbour").content.decode(),
+        "related": client.get("/en/initiatives/neighbour/").content.decode(),
     }
     data = json.loads(pages["json"])["results"]
     return pages, data
@@ -71,6 +73,7 @@ def test_the_public_keeps_the_published_version_until_a_reviewer_accepts(
     club = make_partner(
         slug="youth-club", name_en="Youth Club", sector="community", kind="youth-group"
     )
+    make_initiative(slug="neighbour", title_en="Neighbour", themes=list(published.themes.all()))
     reviewer.email = "rafa@example.org"
     reviewer.save()
     with django_capture_on_commit_callbacks(execute=True):
@@ -88,9 +91,12 @@ def test_the_public_keeps_the_published_version_until_a_reviewer_accepts(
     assert "riverside" not in pages["search"]
     assert "/en/initiatives/riverside/" not in pages["facets"]
     assert OLD in pages["csv"] and NEW not in pages["csv"] and "Youth Club" not in pages["csv"]
-    assert [row["title"] for row in data] == [OLD]
+    assert sorted(row["title"] for row in data) == ["Neighbour", OLD]
     assert NEW not in pages["feed"]
     assert "/en/partners/youth-club/" not in pages["sitemap"]
+    assert OLD in pages["compare"] and NEW not in pages["compare"]
+    assert "City Police" in pages["compare"] and "Youth Club" not in pages["compare"]
+    assert OLD in pages["related"] and NEW not in pages["related"]
     # The reviewers are told.
     (told,) = mail.outbox
     assert told.to == ["rafa@example.org"]
@@ -122,9 +128,11 @@ def test_the_public_keeps_the_published_version_until_a_reviewer_accepts(
     assert "riverside" in pages["search"]
     assert "/en/initiatives/riverside/" in pages["facets"]
     assert NEW in pages["csv"] and "Youth Club" in pages["csv"]
-    assert [row["title"] for row in data] == [NEW]
+    assert sorted(row["title"] for row in data) == ["Neighbour", NEW]
     assert NEW in pages["feed"]
     assert "/en/partners/youth-club/" in pages["sitemap"]
+    assert NEW in pages["compare"] and "Youth Club" in pages["compare"]
+    assert NEW in pages["related"]
     assert Initiative.objects.get(pk=published.pk).partner_sectors != 0
 
 
