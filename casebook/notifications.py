@@ -9,7 +9,7 @@ from django.contrib.auth.models import Permission
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from ppci.lib.outbox import queue_mail
 
@@ -48,117 +48,95 @@ def who(user):
     return user.get_full_name() or user.get_username()
 
 
-def in_both(render):
-    """``render(language)`` → (subject, body), in Spanish then English."""
+# Each message: who gets it ("reviewers", or "editor": who made the case or the change), its
+# subject, its opening sentence, whether the comment follows, and where its link leads.
+MESSAGES = {
+    "send_to_review": (
+        "reviewers",
+        _("In review: %(title)s"),
+        _("%(who)s sent “%(title)s” to review."),
+        _("Review it here: %(link)s"),
+        "admin",
+    ),
+    "publish": (
+        "editor",
+        _("Published: %(title)s"),
+        _("“%(title)s” is public now."),
+        None,
+        "public",
+    ),
+    "return_to_editor": (
+        "editor",
+        _("Returned: %(title)s"),
+        _("%(who)s returned “%(title)s” with this comment:"),
+        _("Change it here, then send it to review again: %(link)s"),
+        "admin",
+    ),
+    "change_waiting": (
+        "reviewers",
+        _("Change to review: %(title)s"),
+        _(
+            "%(who)s changed the published “%(title)s”; the public sees the published "
+            "version until a reviewer accepts the change."
+        ),
+        _("Review it here: %(link)s"),
+        "pending",
+    ),
+    "change_accepted": (
+        "editor",
+        _("Change published: %(title)s"),
+        _("Your change to “%(title)s” is public now."),
+        None,
+        "public",
+    ),
+    "change_returned": (
+        "editor",
+        _("Change returned: %(title)s"),
+        _("%(who)s returned your change to “%(title)s” with this comment:"),
+        _("Change it here, then save it again: %(link)s"),
+        "admin",
+    ),
+}
+
+
+def tell(kind, initiative, by, editor=None, comment=""):
+    """Keep the message ``kind`` (see MESSAGES) about ``initiative`` in the outbox, in Spanish
+    then English; nobody is told of their own move."""
+    audience, subject, opening, closing, link = MESSAGES[kind]
+    if audience == "reviewers":
+        to = [user.email for user in reviewers() if user != by]
+    elif editor is None or editor == by:
+        return None
+    else:
+        to = [editor.email]
     parts = []
     for language in LANGUAGES:
         with translation.override(language):
-            parts.append(render(language))
-    subject = " / ".join(dict.fromkeys(subject for subject, _body in parts))
+            title = getattr(initiative, f"title_{language}", "") or initiative.title_es
+            place = {
+                "admin": admin_link(initiative),
+                "pending": pending_link(initiative),
+            }.get(link) or public_link(initiative, language)
+            lines = [opening % {"who": who(by), "title": title}]
+            if comment:
+                lines.append(comment)
+            lines.append(closing % {"link": place} if closing else place)
+            parts.append((str(subject) % {"title": title}, "\n\n".join(lines)))
+    subject_line = " / ".join(dict.fromkeys(subject for subject, _body in parts))
     body = "\n\n— — —\n\n".join(body for _subject, body in parts)
-    return subject, body
+    return queue_mail(to, subject_line, body)
 
 
 def notify(initiative, transition, by, comment=""):
-    def title(language):
-        return getattr(initiative, f"title_{language}", "") or initiative.title_es
-
-    if transition == "send_to_review":
-        to = [user.email for user in reviewers() if user != by]
-
-        def render(language):
-            return (
-                _("In review: %(title)s") % {"title": title(language)},
-                _("%(who)s sent “%(title)s” to review.")
-                % {"who": who(by), "title": title(language)}
-                + "\n\n"
-                + (f"{comment}\n\n" if comment else "")
-                + _("Review it here: %(link)s") % {"link": admin_link(initiative)},
-            )
-
-    elif transition in ("publish", "return_to_editor"):
-        editor = initiative.submitted_by
-        if editor is None or editor == by:
-            return None
-        to = [editor.email]
-        if transition == "publish":
-
-            def render(language):
-                return (
-                    _("Published: %(title)s") % {"title": title(language)},
-                    _("“%(title)s” is public now.") % {"title": title(language)}
-                    + "\n\n"
-                    + public_link(initiative, language),
-                )
-
-        else:
-
-            def render(language):
-                return (
-                    _("Returned: %(title)s") % {"title": title(language)},
-                    _("%(who)s returned “%(title)s” with this comment:")
-                    % {"who": who(by), "title": title(language)}
-                    + f"\n\n{comment}\n\n"
-                    + _("Change it here, then send it to review again: %(link)s")
-                    % {"link": admin_link(initiative)},
-                )
-
-    else:
-        return None
-    subject, body = in_both(render)
-    return queue_mail(to, subject, body)
+    """A transition of ``initiative`` (see ``Initiative.move``)."""
+    if transition in MESSAGES:
+        return tell(transition, initiative, by, initiative.submitted_by, comment)
+    return None
 
 
 def notify_pending(initiative, kind, by, editor=None, comment=""):
-    """A change to a published case: ``waiting`` (to reviewers), ``accepted`` or ``returned``
-    (to the editor who made it)."""
-
-    def title(language):
-        return getattr(initiative, f"title_{language}", "") or initiative.title_es
-
-    if kind == "waiting":
-        to = [user.email for user in reviewers() if user != by]
-
-        def render(language):
-            return (
-                _("Change to review: %(title)s") % {"title": title(language)},
-                _(
-                    "%(who)s changed the published “%(title)s”; the public sees the published "
-                    "version until a reviewer accepts the change."
-                )
-                % {"who": who(by), "title": title(language)}
-                + "\n\n"
-                + _("Review it here: %(link)s") % {"link": pending_link(initiative)},
-            )
-
-    else:
-        if editor is None or editor == by:
-            return None
-        to = [editor.email]
-        if kind == "accepted":
-
-            def render(language):
-                return (
-                    _("Change published: %(title)s") % {"title": title(language)},
-                    _("Your change to “%(title)s” is public now.") % {"title": title(language)}
-                    + "\n\n"
-                    + public_link(initiative, language),
-                )
-
-        else:
-
-            def render(language):
-                return (
-                    _("Change returned: %(title)s") % {"title": title(language)},
-                    _("%(who)s returned your change to “%(title)s” with this comment:")
-                    % {"who": who(by), "title": title(language)}
-                    + f"\n\n{comment}\n\n"
-                    + _("Change it here, then save it again: %(link)s")
-                    % {"link": admin_link(initiative)},
-                )
-
-    subject, body = in_both(render)
-    return queue_mail(to, subject, body)
+    """A change to a published case: ``waiting``, ``accepted`` or ``returned``."""
+    return tell(f"change_{kind}", initiative, by, editor, comment)
 
 
 def pending_link(initiative):

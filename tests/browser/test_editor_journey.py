@@ -154,6 +154,21 @@ def test_an_editor_writes_a_reviewer_publishes_and_a_visitor_finds_it(new_page, 
     expect(visitor.get_by_role("link", name="Escuelas Seguras de Murcia")).to_be_visible()
 
 
+def review_from_the_queue(page, base, status, comment=None):
+    """The reviewer opens the one case waiting from the admin's index and gives it a status
+    (with a comment), on its form."""
+    log_in(page, base, "ramon")
+    page.get_by_role("link", name="1 initiative waits for review").click()
+    page.get_by_role("link", name="Murcia neighbourhood mentors").click()
+    page.get_by_label("Status:").select_option(label=status)
+    if comment:
+        page.get_by_label("Reviewer's comment:").fill(comment)
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    assert Initiative.objects.get(slug="mentores-de-barrio-de-murcia").status == status
+    log_out(page)
+
+
 def test_a_case_goes_through_review_returned_once_then_published(new_page, live_casebook):
     """The editor adds a case and sends it to review; the reviewer returns it with a comment;
     the editor reads it, fixes the case and sends it again; the reviewer publishes it."""
@@ -180,15 +195,7 @@ def test_a_case_goes_through_review_returned_once_then_published(new_page, live_
     log_out(page)
 
     # The reviewer finds it in the queue and returns it with a comment.
-    log_in(page, base, "ramon")
-    page.get_by_role("link", name="1 initiative waits for review").click()
-    page.get_by_role("link", name="Murcia neighbourhood mentors").click()
-    page.get_by_label("Status:").select_option(label="returned")
-    page.get_by_label("Reviewer's comment:").fill("Say how many young people took part.")
-    page.get_by_role("button", name="Save", exact=True).click()
-    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
-    assert Initiative.objects.get(slug="mentores-de-barrio-de-murcia").status == "returned"
-    log_out(page)
+    review_from_the_queue(page, base, "returned", "Say how many young people took part.")
 
     # The editor reads the comment, fixes the case and sends it again.
     log_in(page, base, "elena")
@@ -204,12 +211,7 @@ def test_a_case_goes_through_review_returned_once_then_published(new_page, live_
     log_out(page)
 
     # The reviewer publishes it; a visitor finds it.
-    log_in(page, base, "ramon")
-    page.get_by_role("link", name="1 initiative waits for review").click()
-    page.get_by_role("link", name="Murcia neighbourhood mentors").click()
-    page.get_by_label("Status:").select_option(label="published")
-    page.get_by_role("button", name="Save", exact=True).click()
-    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    review_from_the_queue(page, base, "published")
     visitor = new_page(locale="en-GB")
     visitor.goto(f"{base}/en/initiatives/mentores-de-barrio-de-murcia/")
     expect(visitor.get_by_role("heading", level=1)).to_have_text("Murcia neighbourhood mentors")
