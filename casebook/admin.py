@@ -26,6 +26,7 @@ from .models import (
     Issue,
     Partnership,
     PendingChange,
+    Proposal,
     Source,
     Status,
     Theme,
@@ -456,3 +457,31 @@ class CorrectionAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(Proposal)
+class ProposalAdmin(admin.ModelAdmin):
+    """Proposals from cities, for reviewers: what the city official sent, as sent, with
+    their contact details (which never leave the admin)."""
+
+    list_display = ["title", "city_name", "country", "language", "state", "created_at"]
+    list_filter = ["state", "language", ("country", CountryFilter)]
+    search_fields = ["title", "summary", "city_name", "proposer_organisation"]
+    readonly_fields = [
+        "language", "title", "summary", "city_name", "country", "partner_list", "themes",
+        "year_founded", "year_ended", "what_changed", "source", "proposer_name",
+        "proposer_role", "proposer_organisation", "proposer_email", "consent", "created_at",
+    ]  # fmt: skip
+    fields = [*readonly_fields, "state", "initiative"]
+    autocomplete_fields = ["initiative"]
+
+    @admin.display(description=_("partners"))
+    def partner_list(self, proposal):
+        sectors = dict(Sector.choices)
+        return "; ".join(
+            f"{partner.get('name', '')} ({sectors.get(partner.get('sector'), '—')})"
+            for partner in proposal.partners
+        )
+
+    def has_add_permission(self, request):
+        return False  # proposals come from the public form

@@ -901,3 +901,51 @@ class PendingChange(models.Model):
     @property
     def is_returned(self):
         return bool(self.returned_comment)
+
+
+class Proposal(models.Model):
+    """An initiative a city official proposes through the public form: private, for
+    reviewers only, until one of them turns it into an initiative. Its partners are named, not
+    linked: no partner or city row exists for it until then. The proposer's contact details
+    are personal data, never shown publicly."""
+
+    class State(models.TextChoices):
+        NEW = "new", _("waiting for review")
+        ACCEPTED = "accepted", _("turned into an initiative")
+        DECLINED = "declined", _("declined")
+
+    language = models.CharField(_("language"), max_length=8)
+    title = models.CharField(_("title"), max_length=200, validators=[single_line])
+    summary = models.TextField(_("summary"), max_length=2000)
+    city_name = models.CharField(_("city"), max_length=120, validators=[single_line])
+    country = CountryField(_("country"))
+    partners = models.JSONField(_("partners"), default=list, blank=True)
+    themes = models.ManyToManyField(Theme, verbose_name=_("work themes"), blank=True)
+    year_founded = models.PositiveSmallIntegerField(_("year founded"), null=True, blank=True)
+    year_ended = models.PositiveSmallIntegerField(_("year ended"), null=True, blank=True)
+    what_changed = models.TextField(_("what changed"), max_length=2000, blank=True)
+    source = models.CharField(_("source or link"), max_length=500, blank=True)
+    proposer_name = models.CharField(_("your name"), max_length=120)
+    proposer_role = models.CharField(_("your role"), max_length=120)
+    proposer_organisation = models.CharField(_("your organisation"), max_length=200)
+    proposer_email = models.EmailField(_("your e-mail"))
+    consent = models.BooleanField(_("may be contacted"), default=False)
+    client_key = models.CharField(max_length=64, editable=False, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State, default=State.NEW)
+    initiative = models.ForeignKey(
+        Initiative,
+        verbose_name=_("initiative"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("received"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("proposal from a city")
+        verbose_name_plural = _("proposals from cities")
+
+    def __str__(self):
+        return self.title

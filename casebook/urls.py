@@ -44,6 +44,8 @@ urlpatterns = [
     path("compare/", views.compare, name="compare"),
     path("feed/", NewInitiativesFeed(), name="feed"),
     path("accessibility/", views.accessibility, name="accessibility"),
+    path("propose/", views.propose, name="propose"),
+    path("propose/thanks/", views.propose_thanks, name="propose-thanks"),
 ]
 
 # The partner pages, under /partners/ with the names partners:list and partners:detail.

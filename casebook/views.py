@@ -12,7 +12,7 @@ from ppci.lib.facets import build_facets
 from ppci.lib.limits import refuse_oversized_query
 from ppci.lib.paging import paginate
 
-from . import citation, exports, search
+from . import citation, exports, proposals, search
 from .compare import MAX_CASES, chosen_initiatives
 from .corrections import CorrectionForm, client_key, count_accepted, over_limit
 from .filters import SORTS, InitiativeFilter, Vocabulary
@@ -26,6 +26,7 @@ from .models import (
     Theme,
     ThemeLink,
 )
+from .proposals import ProposalForm
 from .related import related_initiatives
 
 
@@ -330,3 +331,25 @@ def suggest_correction(request, slug):
 def correction_thanks(request, slug):
     initiative = get_object_or_404(Initiative.objects.published(), slug=slug)
     return render(request, "casebook/correction_thanks.html", {"initiative": initiative})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def propose(request):
+    """A city official proposes an initiative; it is kept privately for the reviewers."""
+    form = ProposalForm()
+    status = 200
+    if request.method == "POST":
+        if proposals.over_limit(request):
+            return render(request, "casebook/propose_limited.html", status=429)
+        form = ProposalForm(request.POST)
+        if form.is_valid():
+            proposals.count_accepted(request)
+            if not form.is_spam():
+                form.save(request)
+            return redirect("casebook:propose-thanks")
+        status = 400
+    return render(request, "casebook/propose.html", {"form": form}, status=status)
+
+
+def propose_thanks(request):
+    return render(request, "casebook/propose_thanks.html")

@@ -3,7 +3,7 @@
 from django import template
 from django.urls import reverse
 
-from casebook.models import Initiative
+from casebook.models import Initiative, Proposal
 
 register = template.Library()
 
@@ -16,8 +16,11 @@ def review_queue(context):
     if not Initiative.may_publish(user):
         return {"shown": False}
     url = reverse("admin:casebook_initiative_changelist")
+    proposals = reverse("admin:casebook_proposal_changelist")
     return {
         "shown": True,
         "count": Initiative.objects.waiting_for_review(with_changes=True).count(),
         "url": f"{url}?review=waiting",
+        "proposals": Proposal.objects.filter(state=Proposal.State.NEW).count(),
+        "proposals_url": f"{proposals}?state__exact={Proposal.State.NEW.value}",
     }

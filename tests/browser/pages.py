@@ -32,6 +32,8 @@ PAGE_TYPES = {
     "accessibility statement": "/accessibility/",
     "correction form": "/initiatives/ruta-n/correction/",
     "correction thanks": "/initiatives/ruta-n/correction/thanks/",
+    "proposal form": "/propose/",
+    "proposal thanks": "/propose/thanks/",
     "not found (404)": "/initiatives/no-such-initiative/",
 }
 
