@@ -15,6 +15,7 @@ from ppci.lib.history import HistoryAdmin
 from ppci.lib.locking import VersionCheckedForm
 
 from . import pending as pending_changes
+from . import proposals
 from .models import (
     TRANSITION_TO,
     TRANSITIONS,
@@ -485,3 +486,49 @@ class ProposalAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # proposals come from the public form
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/publish/",
+                self.admin_site.admin_view(self.publish_view),
+                name="casebook_proposal_publish",
+            ),
+            *super().get_urls(),
+        ]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        settled = obj is None or obj.state != Proposal.State.NEW
+        if not settled and Initiative.may_publish(request.user):
+            context["publish_url"] = reverse("admin:casebook_proposal_publish", args=[obj.pk])
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def publish_view(self, request, object_id):
+        """Publish a proposal as an initiative: its city and partners found or made."""
+        if not Initiative.may_publish(request.user):
+            raise PermissionDenied
+        proposal = get_object_or_404(Proposal, pk=unquote(object_id))
+        form = proposals.PublishProposalForm(proposal, request.POST or None)
+        problem = None
+        if request.method == "POST" and form.is_valid():
+            try:
+                initiative = proposals.publish_proposal(proposal, request.user, form.cleaned_data)
+            except TransitionRefused as error:
+                problem = error.messages[0]
+            else:
+                self.log_change(request, proposal, str(_("Published as an initiative.")))
+                self.message_user(
+                    request,
+                    _("“%(title)s” is published.") % {"title": initiative},
+                    messages.SUCCESS,
+                )
+                return redirect(reverse("admin:casebook_initiative_change", args=[initiative.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Publish the proposal “%(title)s”") % {"title": proposal},
+            "opts": self.opts,
+            "original": proposal,
+            "form": form,
+            "problem": problem,
+        }
+        return TemplateResponse(request, "admin/casebook/proposal/publish.html", context)

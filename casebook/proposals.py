@@ -8,17 +8,31 @@ accepted proposals per client and hour, and drops what a bot sends through the h
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import translation
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from partners.models import Sector
+from partners.models import KINDS_BY_SECTOR, Sector
 from ppci.lib import ratelimit
 from ppci.lib.countries import country_choices
 from ppci.lib.outbox import queue_mail
 
 from .corrections import client_key
-from .models import Proposal, Theme
+from .models import (
+    City,
+    Initiative,
+    Partnership,
+    Programming,
+    Proposal,
+    Role,
+    Scale,
+    Theme,
+    TransitionRefused,
+)
 
 LIMIT_PER_HOUR = 3
 PARTNER_ROWS = 4
@@ -168,3 +182,162 @@ def tell_reviewers(proposal):
     subject = " / ".join(dict.fromkeys(subject for subject, _body in parts))
     body = "\n\n— — —\n\n".join(body for _subject, body in parts)
     return queue_mail([user.email for user in reviewers()], subject, body)
+
+
+# Publishing a proposal -----------------------------------------------------------------------
+
+NEW = "new"
+
+
+def unique_slug(model, text):
+    base = slugify(text)[:100] or "item"
+    slug, number = base, 2
+    while model._default_manager.filter(slug=slug).exists():
+        slug, number = f"{base}-{number}", number + 1
+    return slug
+
+
+def partner_candidates(name):
+    """Existing partners a proposed one may be: those whose name holds it, or it theirs."""
+    from partners.models import Partner
+
+    words = name.strip()
+    return list(
+        Partner.objects.filter(Q(name_es__icontains=words) | Q(name_en__icontains=words)).order_by(
+            "name_es"
+        )[:20]
+    )
+
+
+class PublishProposalForm(forms.Form):
+    """What a reviewer decides when publishing a proposal: the city (an existing one or a
+    new one by the name given), each partner (an existing one, or a new one of a kind of its
+    sector), and the two classifications a proposal does not ask for."""
+
+    programming = forms.ChoiceField(label=_("Programming"), choices=Programming.choices)
+    scale = forms.ChoiceField(label=_("Scale"), choices=Scale.choices)
+
+    def __init__(self, proposal, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.proposal = proposal
+        cities = City.objects.filter(country=proposal.country).order_by("name_es")
+        self.fields["city"] = forms.ChoiceField(
+            label=_("City"),
+            choices=[
+                (NEW, _("A new city: %(name)s") % {"name": proposal.city_name}),
+                *((str(city.pk), city.name) for city in cities),
+            ],
+            initial=next(
+                (
+                    str(city.pk)
+                    for city in cities
+                    if city.name_es.lower() == proposal.city_name.lower()
+                    or (city.name_en or "").lower() == proposal.city_name.lower()
+                ),
+                NEW,
+            ),
+        )
+        for number, partner in enumerate(proposal.partners):
+            candidates = partner_candidates(partner["name"])
+            same = [
+                found
+                for found in candidates
+                if partner["name"].strip().lower()
+                in {found.name_es.lower(), (found.name_en or "").lower()}
+            ]
+            self.fields[f"partner_{number}"] = forms.ChoiceField(
+                label=_("Partner “%(name)s”") % {"name": partner["name"]},
+                choices=[
+                    (NEW, _("A new partner")),
+                    *(
+                        (str(found.pk), f"{found.name} ({found.get_sector_display()})")
+                        for found in candidates
+                    ),
+                ],
+                initial=str(same[0].pk) if same else NEW,  # the same name: most likely it
+            )
+            self.fields[f"partner_{number}_kind"] = forms.ChoiceField(
+                label=_("Kind, if new"),
+                choices=[
+                    (kind.value, kind.label)
+                    for kind in KINDS_BY_SECTOR.get(partner.get("sector"), [])
+                ],
+                required=False,
+            )
+
+    def rows(self):
+        return [
+            (self[f"partner_{number}"], self[f"partner_{number}_kind"])
+            for number in range(len(self.proposal.partners))
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        for number in range(len(self.proposal.partners)):
+            if cleaned.get(f"partner_{number}") == NEW and not cleaned.get(
+                f"partner_{number}_kind"
+            ):
+                self.add_error(f"partner_{number}_kind", _("Choose the new partner's kind."))
+        return cleaned
+
+
+@transaction.atomic
+def publish_proposal(proposal, by, decisions):
+    """Turn a proposal into a published initiative: its city and partners found or made as the
+    reviewer decided, its texts in the proposer's language, its themes, years and source."""
+    from partners.models import Partner
+
+    if not Initiative.may_publish(by):
+        raise PermissionDenied
+    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    if proposal.state != Proposal.State.NEW:
+        raise TransitionRefused(_("This proposal has been settled already."), code="settled")
+    language = proposal.language if proposal.language in ("es", "en") else "es"
+    if decisions["city"] == NEW:
+        city = City.objects.create(
+            slug=unique_slug(City, proposal.city_name),
+            name_es=proposal.city_name,
+            name_en=proposal.city_name,
+            country=proposal.country,
+        )
+    else:
+        city = City.objects.get(pk=decisions["city"])
+    initiative = Initiative(
+        slug=unique_slug(Initiative, proposal.title),
+        country=proposal.country,
+        city=city,
+        year_founded=proposal.year_founded,
+        year_ended=proposal.year_ended,
+        programming=decisions["programming"],
+        scale=decisions["scale"],
+        source_note=proposal.source,
+    )
+    setattr(initiative, f"title_{language}", proposal.title)
+    setattr(initiative, f"summary_{language}", proposal.summary)
+    setattr(initiative, f"description_{language}", proposal.what_changed)
+    initiative.save()
+    initiative.themes.set(proposal.themes.all())
+    for number, named in enumerate(proposal.partners):
+        choice = decisions[f"partner_{number}"]
+        if choice == NEW:
+            partner = Partner.objects.create(
+                slug=unique_slug(Partner, named["name"]),
+                name_es=named["name"],
+                name_en=named["name"],
+                sector=named["sector"],
+                kind=decisions[f"partner_{number}_kind"],
+                country=proposal.country,
+            )
+        else:
+            partner = Partner.objects.get(pk=choice)
+        Partnership.objects.create(
+            initiative=initiative,
+            partner=partner,
+            role=Role.LEAD if number == 0 else Role.DELIVERY,
+            order=number,
+        )
+    initiative.publish(by=by, comment=str(_("From a proposal by a city.")))
+    proposal.state = Proposal.State.ACCEPTED
+    proposal.initiative = initiative
+    proposal.save(update_fields=["state", "initiative"])
+    return initiative

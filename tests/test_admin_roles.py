@@ -115,6 +115,7 @@ def test_an_editor_walks_every_admin_view_and_action_and_changes_no_publication(
             f"{info}_recover": [gone.pk if gone else NOWHERE],
             f"{info}_password_change": [key],
             f"{info}_pending": [key],
+            f"{info}_publish": [key],
         }
         for name in names:
             args = targets.get(name)

@@ -169,3 +169,46 @@ def test_reviewers_find_proposals_in_their_queue_and_editors_do_not_see_them(
     listing = reverse("admin:casebook_proposal_changelist")
     assert as_editor.get(listing).status_code == 403
     assert "proposal" not in as_editor.get(reverse("admin:index")).content.decode().lower()
+
+
+def test_a_reviewer_publishes_a_proposal_with_one_new_and_one_existing_partner(
+    visitor, casebook, reviewer, client
+):
+    from casebook.models import Initiative
+
+    page = visitor.get("/es/propose/")
+    data = proposal_data(page, partner_2_name="Converse", partner_2_sector="private")
+    assert visitor.post("/es/propose/", data).status_code == 302
+    proposal = Proposal.objects.get()
+    converse = Partner.objects.get(slug="converse")
+    partners_before = Partner.objects.count()
+
+    as_reviewer = log_in(reviewer)
+    change = as_reviewer.get(reverse("admin:casebook_proposal_change", args=[proposal.pk]))
+    publish_url = reverse("admin:casebook_proposal_publish", args=[proposal.pk])
+    assert publish_url in change.content.decode()
+    form = form_on(as_reviewer.get(publish_url), "publish-proposal-form")
+    assert form["city"] == ["new"]  # Valparaíso is not in the case book yet
+    assert form["partner_1"] == [str(converse.pk)]  # the same name is offered first
+    form.update(programming="implicit", scale="city", partner_0="new")
+    form["partner_0_kind"] = "local-authority"
+    form["partner_1"] = str(converse.pk)
+    response = as_reviewer.post(publish_url, form)
+    assert response.status_code == 302
+
+    proposal.refresh_from_db()
+    initiative = proposal.initiative
+    assert proposal.state == "accepted"
+    assert initiative.status == "published" and initiative.title_es == TITLE
+    assert initiative.city.name_es == "Valparaíso"
+    names = [p.partner.name_es for p in initiative.partnerships.order_by("order")]
+    assert names == ["Municipalidad de Valparaíso", "Converse"]
+    assert Partner.objects.count() == partners_before + 1  # Converse was linked, not copied
+    page = client.get(f"/es/initiatives/{initiative.slug}/").content.decode()
+    assert TITLE in page and "Converse" in page and "Municipalidad de Valparaíso" in page
+    assert EMAIL not in page and "Ana Rojas" not in page
+    assert Initiative.objects.published().filter(pk=initiative.pk).exists()
+    # Settled once: publishing it again is refused.
+    again = as_reviewer.post(publish_url, form)
+    assert again.status_code == 200
+    assert Initiative.objects.filter(title_es=TITLE).count() == 1
