@@ -15,7 +15,7 @@ from ppci.lib.history import HistoryAdmin
 from ppci.lib.locking import VersionCheckedForm
 
 from . import pending as pending_changes
-from . import proposals
+from . import privacy, proposals
 from .models import (
     TRANSITION_TO,
     TRANSITIONS,
@@ -459,6 +459,22 @@ class CorrectionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    actions = ["erase_email"]
+
+    @admin.action(permissions=["change"], description=_("Erase the senders' e-mail addresses"))
+    def erase_email(self, request, queryset):
+        count = privacy.erase_senders(queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "E-mail address erased from %(count)d correction.",
+                "E-mail addresses erased from %(count)d corrections.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
 
 @admin.register(Proposal)
 class ProposalAdmin(admin.ModelAdmin):
@@ -472,6 +488,7 @@ class ProposalAdmin(admin.ModelAdmin):
         "language", "title", "summary", "city_name", "country", "partner_list", "themes",
         "year_founded", "year_ended", "what_changed", "source", "proposer_name",
         "proposer_role", "proposer_organisation", "proposer_email", "consent", "created_at",
+        "contact_erased_at",
     ]  # fmt: skip
     fields = [*readonly_fields, "state", "initiative"]
     autocomplete_fields = ["initiative"]
@@ -484,8 +501,24 @@ class ProposalAdmin(admin.ModelAdmin):
             for partner in proposal.partners
         )
 
+    actions = ["erase_contact_details"]
+
     def has_add_permission(self, request):
         return False  # proposals come from the public form
+
+    @admin.action(permissions=["change"], description=_("Erase the proposers' contact details"))
+    def erase_contact_details(self, request, queryset):
+        count = privacy.erase_proposers(queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "Contact details erased from %(count)d proposal.",
+                "Contact details erased from %(count)d proposals.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
 
     def get_urls(self):
         return [

@@ -941,6 +941,7 @@ class Proposal(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("received"), auto_now_add=True)
+    contact_erased_at = models.DateTimeField(_("contact details erased"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -44,6 +44,7 @@ urlpatterns = [
     path("compare/", views.compare, name="compare"),
     path("feed/", NewInitiativesFeed(), name="feed"),
     path("accessibility/", views.accessibility, name="accessibility"),
+    path("privacy/", views.privacy, name="privacy"),
     path("propose/", views.propose, name="propose"),
     path("propose/thanks/", views.propose_thanks, name="propose-thanks"),
 ]

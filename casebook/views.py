@@ -257,6 +257,10 @@ def accessibility(request):
     return render(request, "casebook/accessibility.html", {})
 
 
+def privacy(request):
+    return render(request, "casebook/privacy.html", {"retention_days": settings.PERSONAL_DATA_DAYS})
+
+
 @refuse_oversized_query
 def compare(request):
     initiatives, problems = chosen_initiatives(request.GET.getlist("i"))

@@ -308,6 +308,9 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "PPCI Case Book <casebook@localhost>")
+# Days after which the contact details of proposers and correction senders are erased
+# (erase_contact_details, run daily from cron); the privacy notice says so.
+PERSONAL_DATA_DAYS = envint("PERSONAL_DATA_DAYS", 365)
 # The portal's own address, for links in e-mails: never taken from a request's Host.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 

@@ -16,13 +16,20 @@ from casebook.models import (
     Initiative,
     Issue,
     Partnership,
+    Proposal,
     Source,
     Theme,
 )
 from partners.models import Partner
 
-MODELS = [Funding, Issue, City, Theme, Partner, Initiative, Partnership, Figure, Source, Correction]
-LINKS = [Initiative.themes.through, Initiative.fundings.through, Initiative.issues.through]
+MODELS = [
+    Funding, Issue, City, Theme, Partner, Initiative, Partnership, Figure, Source, Correction,
+    Proposal,
+]  # fmt: skip
+LINKS = [
+    Initiative.themes.through, Initiative.fundings.through, Initiative.issues.through,
+    Proposal.themes.through,
+]  # fmt: skip
 # Rows other rows point at, and the key that names them in any database.
 NAMED_BY_SLUG = [Funding, Issue, City, Theme, Partner, Initiative]
 
@@ -47,7 +54,7 @@ def every_row():
         }
         table = []
         for row in rows(model):
-            if model is not Correction:  # suggestions have no other key: theirs is kept
+            if model not in (Correction, Proposal):  # no other key: theirs is kept
                 del row["id"]
             for column, names in links.items():
                 if row[column] is not None:
@@ -61,6 +68,7 @@ def every_row():
 
 def empty_the_case_book():
     Correction.objects.all().delete()
+    Proposal.objects.all().delete()
     Initiative.objects.all().delete()  # with its partnerships, figures and sources
     for model in (Theme, Partner, City, Funding, Issue):
         model.objects.all().delete()
@@ -119,6 +127,13 @@ def staff_additions(casebook):
     theme = Theme.objects.get(slug="education")
     theme.example = draft
     theme.save()
+    proposal = Proposal.objects.create(
+        language="es", title="Mesas de convivencia", summary="Mediación vecinal.",
+        city_name="Valparaíso", country="CL", partners=[{"name": "Junta", "sector": "community"}],
+        proposer_name="Ana Rojas", proposer_role="Coordinadora", proposer_organisation="Municipio",
+        proposer_email="ana.rojas@municipio.example", consent=True, initiative=edited,
+    )  # fmt: skip
+    proposal.themes.set(Theme.objects.filter(slug="engagement"))
 
 
 def test_it_restores_every_row_of_an_export_into_an_empty_database(staff_additions, tmp_path):
@@ -149,6 +164,7 @@ def test_it_writes_the_files_load_casebook_reads_in_its_format(staff_additions, 
         "07_figures.json",
         "08_sources.json",
         "09_corrections.json",
+        "10_proposals.json",
     ]
     initiatives = json.loads((tmp_path / "05_initiatives.json").read_text(encoding="utf-8"))
     draft = next(r for r in initiatives if r["fields"]["slug"] == "borrador-murcia")
@@ -176,7 +192,7 @@ def test_it_loads_its_own_export_twice_without_a_change(staff_additions, tmp_pat
 
     call_command("load_casebook", directory=str(tmp_path))
 
-    assert "0 created, 0 updated, 138 unchanged" in capsys.readouterr().out
+    assert "0 created, 0 updated, 139 unchanged" in capsys.readouterr().out
 
 
 def test_it_will_not_mix_a_backup_with_other_files(casebook, tmp_path):
@@ -196,3 +212,32 @@ def test_it_finds_restored_initiatives_by_search(staff_additions, tmp_path, clie
     response = client.get("/es/initiatives/", {"q": "medellin"})
 
     assert "Ruta N" in response.content.decode()
+
+
+def test_the_backup_covers_every_model_or_says_why_not():
+    """A new model of the case book's apps can never be left out of the backup unnoticed."""
+    from django.apps import apps
+
+    from casebook.management.commands.export_casebook import FILES, NOT_BACKED_UP
+
+    backed_up = {model for _name, models in FILES for model in models}
+    through = {
+        field.remote_field.through for model in backed_up for field in model._meta.many_to_many
+    }
+    every_model = {
+        model
+        for label in ("casebook", "partners")
+        for model in apps.get_app_config(label).get_models()
+    }
+    assert every_model - backed_up - through == set(NOT_BACKED_UP)
+
+
+def test_a_backup_without_personal_data_keeps_no_contact_detail(staff_additions, tmp_path):
+    call_command("export_casebook", str(tmp_path), without_personal_data=True, verbosity=0)
+    written = "".join(file.read_text() for file in sorted(tmp_path.glob("*.json")))
+    assert "Mesas de convivencia" in written and "El año es 2009." in written
+    for detail in ("ana.rojas@municipio.example", "Ana Rojas", "ana@example.org", "Coordinadora"):
+        assert detail not in written
+    full = tmp_path / "full"
+    call_command("export_casebook", str(full), verbosity=0)
+    assert "ana.rojas@municipio.example" in (full / "10_proposals.json").read_text()

@@ -212,3 +212,56 @@ def test_a_reviewer_publishes_a_proposal_with_one_new_and_one_existing_partner(
     again = as_reviewer.post(publish_url, form)
     assert again.status_code == 200
     assert Initiative.objects.filter(title_es=TITLE).count() == 1
+
+
+def test_a_privacy_notice_in_both_languages_is_linked_from_both_forms(client, casebook, settings):
+    settings.PERSONAL_DATA_DAYS = 180
+    for language, title, days in (
+        ("es", "Aviso de privacidad", "180 días"),
+        ("en", "Privacy notice", "180 days"),
+    ):
+        notice = client.get(f"/{language}/privacy/").content.decode()
+        assert f"<h1>{title}</h1>" in notice and days in notice
+        for form in (f"/{language}/propose/", f"/{language}/initiatives/ruta-n/correction/"):
+            assert f'href="/{language}/privacy/"' in client.get(form).content.decode(), form
+
+
+def test_contact_details_are_erased_after_the_retention_time_and_on_request(
+    visitor, casebook, reviewer, settings
+):
+    import datetime
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from casebook.models import Correction, Initiative
+
+    page = visitor.get("/en/propose/")
+    visitor.post("/en/propose/", proposal_data(page))
+    visitor.post("/en/propose/", proposal_data(page, title="A newer proposal"))
+    old, new = Proposal.objects.order_by("pk")
+    correction = Correction.objects.create(
+        initiative=Initiative.objects.get(slug="ruta-n"), what_is_wrong="x", email="b@example.org"
+    )
+    long_ago = timezone.now() - datetime.timedelta(days=400)
+    Proposal.objects.filter(pk=old.pk).update(created_at=long_ago)
+    Correction.objects.filter(pk=correction.pk).update(created_at=long_ago)
+
+    settings.PERSONAL_DATA_DAYS = 365
+    call_command("erase_contact_details", verbosity=0)
+    old.refresh_from_db()
+    new.refresh_from_db()
+    correction.refresh_from_db()
+    assert (old.proposer_email, old.proposer_name, old.consent) == ("", "", False)
+    assert old.contact_erased_at is not None and old.title == TITLE  # what was proposed stays
+    assert correction.email == "" and correction.what_is_wrong == "x"
+    assert new.proposer_email == EMAIL  # not old enough yet
+
+    # On request: the reviewer erases the newer one at once, from the list.
+    as_reviewer = log_in(reviewer)
+    listing = reverse("admin:casebook_proposal_changelist")
+    data = form_on(as_reviewer.get(listing), "changelist-form")
+    data.update(action="erase_contact_details", _selected_action=[str(new.pk)], index="0")
+    assert as_reviewer.post(listing, data).status_code == 302
+    new.refresh_from_db()
+    assert new.proposer_email == "" and new.contact_erased_at is not None

@@ -34,6 +34,7 @@ PAGE_TYPES = {
     "correction thanks": "/initiatives/ruta-n/correction/thanks/",
     "proposal form": "/propose/",
     "proposal thanks": "/propose/thanks/",
+    "privacy notice": "/privacy/",
     "not found (404)": "/initiatives/no-such-initiative/",
 }
 
