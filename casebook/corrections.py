@@ -41,15 +41,14 @@ def client_key(request):
     return hashlib.sha256(f"{settings.SECRET_KEY}:{address}".encode()).hexdigest()
 
 
-def _counter(request):
-    return f"corrections:{client_key(request)}"
+LIMIT = ratelimit.HourlyLimit("corrections", LIMIT_PER_HOUR)
 
 
 def over_limit(request):
     """Whether the client has already sent the hour's number of suggestions."""
-    return ratelimit.current(_counter(request)) >= LIMIT_PER_HOUR
+    return LIMIT.reached(client_key(request))
 
 
 def count_accepted(request):
     """Count one accepted suggestion (a rejected form counts for nothing)."""
-    ratelimit.count(_counter(request))
+    LIMIT.count(client_key(request))

@@ -145,16 +145,17 @@ class ProposalForm(forms.ModelForm):
         return proposal
 
 
-def _counter(request):
-    return f"proposals:{client_key(request)}"
+LIMIT = ratelimit.HourlyLimit("proposals", LIMIT_PER_HOUR)
 
 
 def over_limit(request):
-    return ratelimit.current(_counter(request)) >= LIMIT_PER_HOUR
+    """Whether the client has already sent the hour's number of proposals."""
+    return LIMIT.reached(client_key(request))
 
 
 def count_accepted(request):
-    ratelimit.count(_counter(request))
+    """Count one accepted proposal (a form refused for its input counts for nothing)."""
+    LIMIT.count(client_key(request))
 
 
 def tell_reviewers(proposal):

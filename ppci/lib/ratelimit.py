@@ -45,3 +45,17 @@ def count(key, window=3600):
         cache.set(key, 1, timeout=window)
     if not _cache_available():
         _local_count(key, window, 1)
+
+
+class HourlyLimit:
+    """At most ``per_hour`` accepted actions of one kind (``name``) per client key."""
+
+    def __init__(self, name, per_hour):
+        self.name = name
+        self.per_hour = per_hour
+
+    def reached(self, key):
+        return current(f"{self.name}:{key}") >= self.per_hour
+
+    def count(self, key):
+        count(f"{self.name}:{key}")
