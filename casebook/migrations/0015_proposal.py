@@ -8,7 +8,8 @@ from django.db import migrations, models
 
 
 def grant_review_of_proposals(apps, schema_editor):
-    """Reviewers read and settle proposals; editors never see the proposers' details."""
+    """Reviewers read and settle proposals (no staff group deletes anything); editors never
+    see the proposers' details."""
     app_config = apps.get_app_config("casebook")
     app_config.models_module = True
     create_permissions(app_config, apps=apps, verbosity=0)
@@ -17,7 +18,7 @@ def grant_review_of_proposals(apps, schema_editor):
     Permission = apps.get_model("auth", "Permission")
     permissions = Permission.objects.filter(
         content_type__app_label="casebook",
-        codename__in=["view_proposal", "change_proposal", "delete_proposal"],
+        codename__in=["view_proposal", "change_proposal"],
     )
     for group in Group.objects.filter(name="Reviewers"):
         group.permissions.add(*permissions)
