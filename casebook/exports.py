@@ -25,6 +25,7 @@ COLUMNS = [
     "public_partners",
     "private_partners",
     "community_partners",
+    "partner_websites",
     "funding",
     "issues",
     "url",
@@ -110,6 +111,7 @@ class Rows:
                 "partner__sector",
                 "partner__kind",
                 "role",
+                "partner__website",
             )  # fmt: skip
         )
         for key in keys:
@@ -124,8 +126,11 @@ class Rows:
                     "sector": sector,
                     "kind": kind,
                     "role": role,
+                    "website": website,
                 }
-                for partner_slug, name_es, name_en, sector, kind, role in partnerships.get(key, [])
+                for partner_slug, name_es, name_en, sector, kind, role, website in partnerships.get(
+                    key, []
+                )
             ]
             yield {
                 "slug": slug,
@@ -162,6 +167,9 @@ class Rows:
             "public_partners": self.partner_list(row["partners"], "public"),
             "private_partners": self.partner_list(row["partners"], "private"),
             "community_partners": self.partner_list(row["partners"], "community"),
+            "partner_websites": joined(
+                f"{p['name']}: {p['website']}" for p in row["partners"] if p["website"]
+            ),
         }
         return [neutralise(flat[column]) for column in COLUMNS]
 

@@ -56,6 +56,14 @@ class Kind(models.TextChoices):
     NGO = "ngo", _("NGO")
 
 
+def secure_address(value):
+    """A partner's website is linked from its public page: only an https:// address."""
+    if value and not value.lower().startswith("https://"):
+        raise ValidationError(
+            _("Give the site's secure address, starting with https://"), code="not_https"
+        )
+
+
 def bits_of(choices):
     """Each option of ``choices`` as one bit of an integer, in the order the options are
     declared: a set of options fits in one column (``Initiative.partner_sectors`` and
@@ -112,7 +120,12 @@ class Partner(ConstraintErrorsOnFields, VersionedModel):
     kind = models.CharField(_("kind"), max_length=40, choices=Kind)
     country = CountryField(_("country"), blank=True)
     description = models.TextField(_("description"), blank=True)
-    website = models.URLField(_("website"), blank=True)
+    website = models.URLField(
+        _("website"),
+        blank=True,
+        validators=[secure_address],
+        help_text=_("Its own site, starting with https://"),
+    )
     search_name = models.CharField(max_length=500, editable=False, blank=True, default="")
     is_demo = models.BooleanField(_("demo data"), default=False, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

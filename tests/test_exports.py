@@ -59,6 +59,7 @@ def test_it_names_partners_and_themes_in_readable_columns(client, initiatives):
             "sector": "private",
             "kind": "sports-team",
             "role": "messenger",
+            "website": "",
         }
     ]
 
@@ -83,3 +84,30 @@ def test_it_never_exports_a_draft(client, initiatives):
     for url in ("/es/initiatives/export.csv", "/es/initiatives/export.json"):
         body = b"".join(client.get(url).streaming_content).decode()
         assert "secret-draft" not in body
+
+
+def test_a_partners_website_is_on_its_page_and_in_both_exports(client, db):
+    import csv
+    import io
+    import json
+
+    from django.core.exceptions import ValidationError
+
+    from tests.factories import make_initiative, make_partner
+
+    club = make_partner(slug="club", name_en="River Club", website="https://river-club.example")
+    with pytest.raises(ValidationError) as refused:
+        club.website = "http://river-club.example"
+        club.full_clean()
+    assert "https://" in str(refused.value)
+    club.refresh_from_db()
+    make_initiative(slug="with-club", partners=[club])
+
+    page = client.get("/en/partners/club/").content.decode()
+    assert '<a href="https://river-club.example" rel="external noopener noreferrer">' in page
+    data = json.loads(b"".join(client.get("/en/initiatives/export.json").streaming_content))
+    (row,) = data["results"]
+    assert row["partners"][0]["website"] == "https://river-club.example"
+    text = b"".join(client.get("/en/initiatives/export.csv").streaming_content).decode()
+    (line,) = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    assert line["partner_websites"] == "River Club: https://river-club.example"
