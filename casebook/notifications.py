@@ -109,22 +109,32 @@ def tell(kind, initiative, by, editor=None, comment=""):
         return None
     else:
         to = [editor.email]
+
+    def render(language):
+        title = getattr(initiative, f"title_{language}", "") or initiative.title_es
+        place = {
+            "admin": admin_link(initiative),
+            "pending": pending_link(initiative),
+        }.get(link) or public_link(initiative, language)
+        lines = [opening % {"who": who(by), "title": title}]
+        if comment:
+            lines.append(comment)
+        lines.append(closing % {"link": place} if closing else place)
+        return str(subject) % {"title": title}, "\n\n".join(lines)
+
+    return mail_in_both(to, render)
+
+
+def mail_in_both(to, render):
+    """Keep one message in the outbox, in Spanish then English: ``render(language)`` gives
+    that language's (subject, body), called with the language active."""
     parts = []
     for language in LANGUAGES:
         with translation.override(language):
-            title = getattr(initiative, f"title_{language}", "") or initiative.title_es
-            place = {
-                "admin": admin_link(initiative),
-                "pending": pending_link(initiative),
-            }.get(link) or public_link(initiative, language)
-            lines = [opening % {"who": who(by), "title": title}]
-            if comment:
-                lines.append(comment)
-            lines.append(closing % {"link": place} if closing else place)
-            parts.append((str(subject) % {"title": title}, "\n\n".join(lines)))
-    subject_line = " / ".join(dict.fromkeys(subject for subject, _body in parts))
+            parts.append(render(language))
+    subject = " / ".join(dict.fromkeys(subject for subject, _body in parts))
     body = "\n\n— — —\n\n".join(body for _subject, body in parts)
-    return queue_mail(to, subject_line, body)
+    return queue_mail(to, subject, body)
 
 
 def notify(initiative, transition, by, comment=""):

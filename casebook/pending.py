@@ -8,13 +8,16 @@ showing the published version until a reviewer accepts the change (``accept``), 
 it field by field (``differences``), or returns it with a comment (``send_back``).
 """
 
+import reversion
 from django.core import serializers
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ppci.lib.history import own_rows_of, stored_fields
 
-from .models import Initiative, PendingChange
+from .models import Initiative, PendingChange, TransitionRefused
+from .notifications import notify_pending
 
 # What the workflow owns on the initiative: a change waiting for review never moves these.
 WORKFLOW_FIELDS = {"status", "published_at", "review_comment", "submitted_by", "version"}
@@ -138,11 +141,7 @@ def accept(pending, by):
     """Make the change public: the initiative's fields and links as the editor saved them (its
     workflow fields as they are now), its own rows added, changed and removed to match; one
     revision of the history, by the reviewer."""
-    import reversion
-
     if not Initiative.may_publish(by):
-        from django.core.exceptions import PermissionDenied
-
         raise PermissionDenied
     live = Initiative.objects.select_for_update().get(pk=pending.initiative_id)
     proposed, rows = pending_objects(pending)
@@ -174,18 +173,12 @@ def accept(pending, by):
         reversion.set_comment(_("Accepted the change by %(author)s.") % {"author": author})
     editor = pending.author
     pending.delete()
-    from .notifications import notify_pending
-
     notify_pending(live, "accepted", by, editor)
     return live
 
 
 def send_back(pending, by, comment):
     """Return the change to its editor with what to change; the public version stays."""
-    from django.core.exceptions import PermissionDenied
-
-    from .models import TransitionRefused
-
     if not Initiative.may_publish(by):
         raise PermissionDenied
     comment = (comment or "").strip()
@@ -193,6 +186,4 @@ def send_back(pending, by, comment):
         raise TransitionRefused(_("Say what the editor should change."), code="comment_required")
     pending.returned_comment = comment
     pending.save(update_fields=["returned_comment", "saved_at"])
-    from .notifications import notify_pending
-
     notify_pending(pending.initiative, "returned", by, pending.author, comment)

@@ -16,10 +16,9 @@ from django.utils import translation
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from partners.models import KINDS_BY_SECTOR, Sector
+from partners.models import KINDS_BY_SECTOR, Partner, Sector
 from ppci.lib import ratelimit
 from ppci.lib.countries import country_choices
-from ppci.lib.outbox import queue_mail
 
 from .corrections import client_key
 from .models import (
@@ -33,6 +32,7 @@ from .models import (
     Theme,
     TransitionRefused,
 )
+from .notifications import mail_in_both, reviewers
 
 LIMIT_PER_HOUR = 3
 PARTNER_ROWS = 4
@@ -161,28 +161,17 @@ def count_accepted(request):
 def tell_reviewers(proposal):
     """Reviewers are told of a new proposal (without the proposer's contact details, which
     stay in the admin)."""
-    from .notifications import reviewers
-
     link = settings.SITE_URL + reverse("admin:casebook_proposal_change", args=[proposal.pk])
-    parts = []
-    for language in ("es", "en"):
-        with translation.override(language):
-            parts.append(
-                (
-                    str(_("Proposal from %(city)s: %(title)s"))
-                    % {"city": proposal.city_name, "title": proposal.title},
-                    str(
-                        _(
-                            "A city proposed an initiative for the case book. "
-                            "Review it here: %(link)s"
-                        )
-                    )
-                    % {"link": link},
-                )
-            )
-    subject = " / ".join(dict.fromkeys(subject for subject, _body in parts))
-    body = "\n\n— — —\n\n".join(body for _subject, body in parts)
-    return queue_mail([user.email for user in reviewers()], subject, body)
+
+    def render(language):
+        return (
+            str(_("Proposal from %(city)s: %(title)s"))
+            % {"city": proposal.city_name, "title": proposal.title},
+            str(_("A city proposed an initiative for the case book. Review it here: %(link)s"))
+            % {"link": link},
+        )
+
+    return mail_in_both([user.email for user in reviewers()], render)
 
 
 # Publishing a proposal -----------------------------------------------------------------------
@@ -200,8 +189,6 @@ def unique_slug(model, text):
 
 def partner_candidates(name):
     """Existing partners a proposed one may be: those whose name holds it, or it theirs."""
-    from partners.models import Partner
-
     words = name.strip()
     return list(
         Partner.objects.filter(Q(name_es__icontains=words) | Q(name_en__icontains=words)).order_by(
@@ -286,8 +273,6 @@ class PublishProposalForm(forms.Form):
 def publish_proposal(proposal, by, decisions):
     """Turn a proposal into a published initiative: its city and partners found or made as the
     reviewer decided, its texts in the proposer's language, its themes, years and source."""
-    from partners.models import Partner
-
     if not Initiative.may_publish(by):
         raise PermissionDenied
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
