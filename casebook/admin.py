@@ -1,14 +1,19 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import FilteredSelectMultiple
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.text import slugify
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from django_countries.filters import CountryFilter
-from modeltranslation.admin import TranslationStackedInline, TranslationTabularInline
+from modeltranslation.admin import TranslationStackedInline
 
 from partners.models import Sector
 from ppci.lib.history import HistoryAdmin
@@ -72,16 +77,89 @@ class WaitingForReviewFilter(admin.SimpleListFilter):
         return queryset
 
 
-class PartnershipInline(TranslationTabularInline):
+LANGUAGE_NAMES = {"es": _("Spanish"), "en": _("English")}
+
+
+class MissingLanguageFilter(admin.SimpleListFilter):
+    """Cases whose texts are incomplete in one language (``Initiative.incomplete_languages``)."""
+
+    title = _("translation")
+    parameter_name = "missing"
+
+    def lookups(self, request, model_admin):
+        return [("en", _("missing English")), ("es", _("missing Spanish"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("es", "en"):
+            return queryset.missing_language(self.value())
+        return queryset
+
+
+def incomplete_warning(initiative):
+    """What an editor is told when a case goes to review with a language incomplete."""
+    missing = initiative.incomplete_languages()
+    if not missing:
+        return None
+    return _(
+        "“%(title)s” went to review with its %(languages)s text incomplete: readers in that "
+        "language will see the other language's text, marked as such."
+    ) % {
+        "title": initiative,
+        "languages": " / ".join(str(LANGUAGE_NAMES[code]).lower() for code in missing),
+    }
+
+
+class PartnershipInline(TranslationStackedInline):
+    """One block per partner: the partner, its role and its place in the list on one line,
+    what it does in each language below (a table of six columns would not fit the window)."""
+
     model = Partnership
-    fields = ["partner", "role", "description", "order"]
+    fields = [("partner", "role", "order"), "description"]
     autocomplete_fields = ["partner"]
     extra = 1
     view_on_site = False
 
 
+class FigureForm(forms.ModelForm):
+    """A figure's key may be left empty: it is made from what was measured, unique within
+    the initiative, so that “40 people trained in 2012” is three fields."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "key" in self.fields:
+            self.fields["key"].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        if "key" in self.fields and not cleaned.get("key") and "key" not in self.errors:
+            label = next(
+                (
+                    cleaned.get(f"label_{code}")
+                    for code in ("es", "en")
+                    if cleaned.get(f"label_{code}")
+                ),
+                cleaned.get("label", ""),
+            )
+            cleaned["key"] = self._free_key(slugify(label)[:50] or "figure")
+        return cleaned
+
+    def _free_key(self, base):
+        taken = set()
+        if self.instance.initiative_id:
+            taken = set(
+                Figure.objects.filter(initiative_id=self.instance.initiative_id)
+                .exclude(pk=self.instance.pk)
+                .values_list("key", flat=True)
+            )
+        key, number = base, 2
+        while key in taken:
+            key, number = f"{base}-{number}", number + 1
+        return key
+
+
 class FigureInline(TranslationStackedInline):
     model = Figure
+    form = FigureForm
     fields = [
         ("key", "kind", "order"),
         "label",
@@ -93,9 +171,9 @@ class FigureInline(TranslationStackedInline):
     view_on_site = False
 
 
-class SourceInline(TranslationTabularInline):
+class SourceInline(TranslationStackedInline):
     model = Source
-    fields = ["key", "title", "publisher", "year", "url", "locator", "order"]
+    fields = [("key", "order"), "title", ("publisher", "year"), "url", "locator"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     extra = 0
     view_on_site = False
@@ -139,10 +217,12 @@ class InitiativeAdmin(HistoryAdmin):
         "year_founded",
         "programming",
         "status",
+        "languages",
         "updated_at",
     ]
     list_filter = [
         WaitingForReviewFilter,
+        MissingLanguageFilter,
         "themes",
         PartnerSectorFilter,
         "status",
@@ -194,6 +274,14 @@ class InitiativeAdmin(HistoryAdmin):
             {"fields": ["status", "review_comment", "published_at", "version"]},
         ),
     ]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "reach_countries":
+            # Two lists with a filter box (the admin's own widget, a static script); without
+            # JavaScript, a plain multiple choice.
+            kwargs["widget"] = FilteredSelectMultiple(db_field.verbose_name, is_stacked=False)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     # The publication date is the server's record of when the initiative went public.
     readonly_fields = ["published_at"]
     inlines = [PartnershipInline, FigureInline, SourceInline]
@@ -201,6 +289,12 @@ class InitiativeAdmin(HistoryAdmin):
 
     def has_publish_permission(self, request):
         return Initiative.may_publish(request.user)
+
+    @admin.display(description=_("complete in"))
+    def languages(self, initiative):
+        missing = initiative.incomplete_languages()
+        complete = [str(LANGUAGE_NAMES[code]) for code in ("es", "en") if code not in missing]
+        return ", ".join(complete) or "—"
 
     # Going back to an earlier version, or recovering a deleted initiative, can put a page
     # back in public view (or take it out), so it is for those who may publish.
@@ -231,6 +325,7 @@ class InitiativeAdmin(HistoryAdmin):
             obj.review_comment = comment
         if wanted == stored and SEND_TO_REVIEW in request.POST and obj.can_move("send_to_review"):
             obj.send_to_review(by=request.user)
+            request.incomplete_warning = incomplete_warning(obj)
         elif wanted == stored:
             super().save_model(request, obj, form, change)
         else:
@@ -272,6 +367,19 @@ class InitiativeAdmin(HistoryAdmin):
                 keep=True,
             )
         return response
+
+    def response_add(self, request, obj, post_url_continue=None):
+        self._warn_incomplete(request)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        self._warn_incomplete(request)
+        return super().response_change(request, obj)
+
+    def _warn_incomplete(self, request):
+        warning = getattr(request, "incomplete_warning", None)
+        if warning:
+            self.message_user(request, warning, messages.WARNING)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -359,7 +467,12 @@ class InitiativeAdmin(HistoryAdmin):
 
     @admin.action(permissions=["change"], description=_("Send selected initiatives to review"))
     def send_to_review(self, request, queryset):
-        count = self._log_each(request, queryset, "send_to_review", _("Sent to review."))
+        moved = self._log_each(request, queryset, "send_to_review", _("Sent to review."))
+        count = len(moved)
+        for initiative in moved:
+            warning = incomplete_warning(initiative)
+            if warning:
+                self.message_user(request, warning, messages.WARNING)
         self.message_user(
             request,
             ngettext(
@@ -373,7 +486,7 @@ class InitiativeAdmin(HistoryAdmin):
 
     @admin.action(permissions=["publish"], description=_("Publish selected initiatives"))
     def publish(self, request, queryset):
-        count = self._log_each(request, queryset, "publish", _("Published."))
+        count = len(self._log_each(request, queryset, "publish", _("Published.")))
         self.message_user(
             request,
             ngettext("%(count)d initiative published.", "%(count)d initiatives published.", count)
@@ -383,7 +496,7 @@ class InitiativeAdmin(HistoryAdmin):
 
     @admin.action(permissions=["publish"], description=_("Unpublish selected initiatives"))
     def unpublish(self, request, queryset):
-        count = self._log_each(request, queryset, "unpublish", _("Unpublished."))
+        count = len(self._log_each(request, queryset, "unpublish", _("Unpublished.")))
         self.message_user(
             request,
             ngettext(
@@ -399,7 +512,7 @@ class InitiativeAdmin(HistoryAdmin):
         changed = queryset.move(transition, by=request.user)
         for initiative in changed:
             self.log_change(request, initiative, str(message))
-        return len(changed)
+        return changed
 
 
 @admin.register(City)
@@ -565,3 +678,43 @@ class ProposalAdmin(admin.ModelAdmin):
             "problem": problem,
         }
         return TemplateResponse(request, "admin/casebook/proposal/publish.html", context)
+
+
+# Staff accounts: the groups' names (stored in English) shown in the admin's language.
+
+
+class StaffGroupFilter(admin.SimpleListFilter):
+    title = pgettext_lazy("staff", "group")
+    parameter_name = "groups__id__exact"
+
+    def lookups(self, request, model_admin):
+        return [(group.pk, gettext(group.name)) for group in Group.objects.order_by("name")]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(groups__id=self.value())
+        return queryset
+
+
+admin.site.unregister(Group)
+admin.site.unregister(User)
+
+
+@admin.register(Group)
+class StaffGroupAdmin(GroupAdmin):
+    list_display = ["translated_name"]
+
+    @admin.display(description=_("name"), ordering="name")
+    def translated_name(self, group):
+        return gettext(group.name)
+
+
+@admin.register(User)
+class StaffUserAdmin(UserAdmin):
+    list_filter = ["is_staff", "is_superuser", "is_active", StaffGroupFilter]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name == "groups" and field is not None:
+            field.label_from_instance = lambda group: gettext(group.name)
+        return field

@@ -164,7 +164,27 @@ class TransitionRefused(ValidationError):
     one that is not in review) or that lacks the comment it needs."""
 
 
+# An initiative's texts in each language. A language is complete when it has the title and
+# the summary, and every other text the other language has.
+TEXTS = ("title", "summary", "description", "lessons_learned", "place", "source_note")
+REQUIRED_TEXTS = ("title", "summary")
+
+
+def missing_in(code, other):
+    """The condition: an initiative whose texts in ``code`` are incomplete."""
+    condition = Q()
+    for field in TEXTS:
+        empty = Q(**{f"{field}_{code}": ""})
+        condition |= empty if field in REQUIRED_TEXTS else empty & ~Q(**{f"{field}_{other}": ""})
+    return condition
+
+
 class InitiativeQuerySet(models.QuerySet):
+    def missing_language(self, code):
+        """Initiatives whose texts in ``code`` (es or en) are incomplete."""
+        other = {"es": "en", "en": "es"}[code]
+        return self.filter(missing_in(code, other))
+
     def published(self):
         return self.filter(status=Status.PUBLISHED)
 
@@ -415,6 +435,17 @@ class Initiative(ConstraintErrorsOnFields, VersionedModel):
 
     def can_move(self, name):
         return self.status in TRANSITIONS[name].sources
+
+    def incomplete_languages(self):
+        """The codes of the languages whose texts are incomplete (see ``TEXTS``)."""
+        missing = []
+        for code, other in (("es", "en"), ("en", "es")):
+            for field in TEXTS:
+                mine, theirs = getattr(self, f"{field}_{code}"), getattr(self, f"{field}_{other}")
+                if not mine and (field in REQUIRED_TEXTS or theirs):
+                    missing.append(code)
+                    break
+        return missing
 
     def send_to_review(self, by, comment=""):
         """Ask a reviewer to publish it. Returns whether anything changed."""
@@ -677,14 +708,43 @@ class Figure(ConstraintErrorsOnFields, models.Model):
         related_name="figures",
     )
     key = models.SlugField(
-        _("key"), max_length=60, help_text=_("A short name, unique within the initiative.")
+        _("key"),
+        max_length=60,
+        help_text=_(
+            "A short name for the figure, unique within the initiative, such as "
+            "“people-trained”. Left empty, it is made from what was measured."
+        ),
     )
-    label = models.CharField(_("what was measured"), max_length=200, validators=[single_line])
-    kind = models.CharField(_("kind"), max_length=10, choices=FigureKind)
+    label = models.CharField(
+        _("what was measured"),
+        max_length=200,
+        validators=[single_line],
+        help_text=_("What was counted or measured, such as “people trained” or “homicides”."),
+    )
+    kind = models.CharField(
+        _("kind"),
+        max_length=10,
+        choices=FigureKind,
+        default=FigureKind.OUTPUT,
+        help_text=_(
+            "Output: what the initiative did (40 people trained). Outcome: the change it "
+            "sought (homicides −40 %). Context: a fact about the place. Funding: money raised "
+            "or spent."
+        ),
+    )
     qualifier = models.CharField(
-        _("qualifier"), max_length=10, choices=Qualifier, default=Qualifier.EXACT
+        _("qualifier"),
+        max_length=10,
+        choices=Qualifier,
+        default=Qualifier.EXACT,
+        help_text=_("How exact the value is: exactly 40, more than 7,000, about 1,000."),
     )
-    value = models.DecimalField(_("value"), max_digits=16, decimal_places=2)
+    value = models.DecimalField(
+        _("value"),
+        max_digits=16,
+        decimal_places=2,
+        help_text=_("The number alone, without sign or unit: 40 for “−40 %”."),
+    )
     value_max = models.DecimalField(
         _("upper value"),
         max_digits=16,
@@ -693,12 +753,35 @@ class Figure(ConstraintErrorsOnFields, models.Model):
         blank=True,
         help_text=_("For a range, such as grants from 10,000 to 50,000."),
     )
-    unit = models.CharField(_("unit"), max_length=20, choices=Unit)
-    direction = models.CharField(
-        _("direction"), max_length=10, choices=Direction, default=Direction.LEVEL
+    unit = models.CharField(
+        _("unit"),
+        max_length=20,
+        choices=Unit,
+        default=Unit.PEOPLE,
+        help_text=_("What the number counts: people, per cent, euros…"),
     )
-    period_start = models.PositiveSmallIntegerField(_("from year"), null=True, blank=True)
-    period_end = models.PositiveSmallIntegerField(_("to year"), null=True, blank=True)
+    direction = models.CharField(
+        _("direction"),
+        max_length=10,
+        choices=Direction,
+        default=Direction.LEVEL,
+        help_text=_(
+            "For a change, whether it went down (homicides −40 %) or up; “level” for a count "
+            "or an amount (40 people trained)."
+        ),
+    )
+    period_start = models.PositiveSmallIntegerField(
+        _("from year"),
+        null=True,
+        blank=True,
+        help_text=_("The year (2012 in “trained in 2012”), or a period's first year."),
+    )
+    period_end = models.PositiveSmallIntegerField(
+        _("to year"),
+        null=True,
+        blank=True,
+        help_text=_("A period's last year (2010 in “2006–2010”); empty for a single year."),
+    )
     note = models.TextField(_("note"), blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 

@@ -83,7 +83,8 @@ INSTALLED_APPS = [
     "django_filters",
     # History and recovery, admin login protection (see their sections below).
     "reversion",
-    "axes",
+    # django-axes, under a name in the staff member's language.
+    "ppci.lib.apps.LoginLockoutConfig",
     # Shared helpers first, then the apps built on them.
     "ppci.lib",
     "casebook",
@@ -273,6 +274,8 @@ CSRF_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
+# The admin's language switch sets this cookie; it is remembered for a year.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 X_FRAME_OPTIONS = "DENY"
 
 # --- Security headers and Content-Security-Policy (django-csp). ---

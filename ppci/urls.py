@@ -3,14 +3,20 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from casebook.sitemaps import SITEMAPS
 from casebook.urls import partner_urlpatterns
 from casebook.views import robots_txt
 from ppci.views import benchmark_ceiling, health
 
+admin.site.site_header = _("PPCI Case Book: administration")
+admin.site.site_title = _("PPCI Case Book administration")
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # The admin's language switch (Django's set_language view: a POST that sets the cookie).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", robots_txt, name="robots"),
     path("health/", health, name="health"),

@@ -6,8 +6,16 @@ A record's stored fields are every field, with each language in its own column (
 rebuilt on every save; the backup (export_casebook) stores the same.
 """
 
+import json
+import re
+
 import reversion
+from django.conf import settings
+from django.contrib.admin.models import LogEntry
 from django.core.exceptions import PermissionDenied
+from django.utils import translation
+from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.http import Http404
 from modeltranslation.admin import TranslationAdmin
 from modeltranslation.translator import NotRegistered, translator
@@ -57,6 +65,41 @@ def record_revision(instance, comment, user=None, using=None):
         reversion.set_comment(comment)
         if user is not None:
             reversion.set_user(user)
+
+
+def translate_label(label):
+    """A field's label as Django stores it in a change message (in English, "Description
+    [en]" for a field's English column), in the reader's language."""
+    match = re.fullmatch(r"(.*?)( \[[a-z]{2}\])?", label)
+    base, suffix = match.group(1), match.group(2) or ""
+    for msgid in (base, base[:1].lower() + base[1:]):
+        translated = gettext(msgid)
+        if translated != msgid:
+            return capfirst(translated) + suffix
+    return label
+
+
+def describe_change(comment):
+    """A revision's comment (Django's change message) in the reader's language: the field
+    names translated, and each row named as it is named in that language where the message
+    kept it (``HistoryAdmin.construct_change_message``)."""
+    try:
+        message = json.loads(comment)
+    except (TypeError, ValueError):
+        return comment
+    if not isinstance(message, list):
+        return comment
+    reader = (translation.get_language() or settings.LANGUAGE_CODE)[:2]
+    for entry in message:
+        for part in entry.values() if isinstance(entry, dict) else ():
+            if not isinstance(part, dict):
+                continue
+            names = part.get("objects")
+            if isinstance(names, dict) and names.get(reader):
+                part["object"] = names[reader]
+            if isinstance(part.get("fields"), list):
+                part["fields"] = [translate_label(str(field)) for field in part["fields"]]
+    return LogEntry(change_message=json.dumps(message)).get_change_message()
 
 
 class HistoryAdmin(VersionAdmin, TranslationAdmin):
@@ -109,6 +152,49 @@ class HistoryAdmin(VersionAdmin, TranslationAdmin):
             model = other.content_type.model_class()
             if model not in own or str(other.field_dict.get(own[model])) != version.object_id:
                 raise PermissionDenied
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        """Django's message (written in English), with each added, changed or deleted row
+        also named in every language, for the history to show in the reader's."""
+        message = super().construct_change_message(request, form, formsets, add)
+        rows = [
+            row
+            for formset in formsets or []
+            for row in [
+                *formset.new_objects,
+                *(changed for changed, _fields in formset.changed_objects),
+                *formset.deleted_objects,
+            ]
+        ]
+        parts = [part for entry in message for part in entry.values() if "object" in part]
+        for part, row in zip(parts, rows, strict=False):
+            names = {}
+            for code, _name in settings.LANGUAGES:
+                with translation.override(code):
+                    names[code] = str(row)
+            part["objects"] = names
+        return message
+
+    # django-reversion keeps the message as text, in the language of whoever saved; keep
+    # Django's structured message instead, to show in the reader's language.
+
+    def log_addition(self, request, obj, message):
+        entry = super().log_addition(request, obj, message)
+        if reversion.is_active() and entry.change_message.startswith("["):
+            reversion.set_comment(entry.change_message)
+        return entry
+
+    def log_change(self, request, obj, message):
+        entry = super().log_change(request, obj, message)
+        if reversion.is_active() and entry.change_message.startswith("["):
+            reversion.set_comment(entry.change_message)
+        return entry
+
+    def history_view(self, request, object_id, extra_context=None):
+        response = super().history_view(request, object_id, extra_context)
+        for action in getattr(response, "context_data", {}).get("action_list", []):
+            action["comment"] = describe_change(action["revision"].comment)
+        return response
 
     def changelist_view(self, request, extra_context=None):
         # Not one revision for the whole list: each action records its own, object by object.

@@ -38,6 +38,8 @@ def last_change(instance):
     """“Ana, 21 Nov 2026 10:04: Changed title.” — the latest saved revision, for the message."""
     from reversion.models import Version
 
+    from .history import describe_change
+
     version = (
         Version.objects.get_for_object(instance)
         .select_related("revision", "revision__user")
@@ -49,7 +51,7 @@ def last_change(instance):
     when = formats.date_format(timezone.localtime(revision.date_created), "DATETIME_FORMAT")
     who = revision.user.get_username() if revision.user else _("someone")
     text = f"{who}, {when}"
-    comment = revision.get_comment()
+    comment = describe_change(revision.comment)
     return f"{text}: {comment}" if comment else text
 
 
