@@ -141,6 +141,7 @@ class FigureForm(forms.ModelForm):
                 cleaned.get("label", ""),
             )
             cleaned["key"] = self._free_key(slugify(label)[:50] or "figure")
+            self.key_made = True
         return cleaned
 
     def _free_key(self, base):
@@ -157,9 +158,30 @@ class FigureForm(forms.ModelForm):
         return key
 
 
+class FigureFormSet(forms.BaseInlineFormSet):
+    """Keys made from labels stay unique among the figures saved together."""
+
+    def clean(self):
+        kept = {
+            form.cleaned_data.get("key")
+            for form in self.forms
+            if hasattr(form, "cleaned_data") and not getattr(form, "key_made", False)
+        }
+        for form in self.forms:
+            if getattr(form, "key_made", False) and hasattr(form, "cleaned_data"):
+                base = key = form.cleaned_data["key"]
+                number = 2
+                while key in kept:
+                    key, number = f"{base}-{number}", number + 1
+                kept.add(key)
+                form.cleaned_data["key"] = form.instance.key = key
+        super().clean()
+
+
 class FigureInline(TranslationStackedInline):
     model = Figure
     form = FigureForm
+    formset = FigureFormSet
     fields = [
         ("key", "kind", "order"),
         "label",

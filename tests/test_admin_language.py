@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from casebook.models import City, Funding, Initiative, Issue, Theme
 from partners.models import Partner
-from tests.factories import PASSWORD, make_city, make_partner, make_theme
+from tests.factories import PASSWORD, make_theme
 from tests.support import form_on, log_in
 
 pytestmark = pytest.mark.django_db

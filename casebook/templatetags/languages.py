@@ -4,6 +4,7 @@ its real ``lang`` (screen readers switch voice) and a short visible note."""
 from django import template
 from django.conf import settings
 from django.utils.html import format_html, linebreaks
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext, gettext_noop
 
 register = template.Library()
@@ -48,11 +49,12 @@ def translated_paragraphs(obj, field):
     """The field's text as paragraphs; fallen back, in a block with its language, the note
     first."""
     text, language = in_reader_language(obj, field)
+    paragraphs = mark_safe(linebreaks(text, autoescape=True))  # noqa: S308 (escaped)
     if language is None:
-        return linebreaks(text, autoescape=True)
+        return paragraphs
     return format_html(
         '<p class="fallback-note">{}</p><div lang="{}">{}</div>',
         gettext(ONLY_IN[language]),
         language,
-        linebreaks(text, autoescape=True),
+        paragraphs,
     )

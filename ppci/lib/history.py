@@ -13,10 +13,10 @@ import reversion
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext
-from django.http import Http404
 from modeltranslation.admin import TranslationAdmin
 from modeltranslation.translator import NotRegistered, translator
 from reversion.admin import VersionAdmin
