@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from partners.models import KIND_BITS, SECTOR_BITS, Partner, mask
+from ppci.lib.history import message_comment
 from ppci.lib.locking import VersionedModel
 from ppci.lib.models import ConstraintErrorsOnFields, SlugNamedModel, single_line
 
@@ -505,9 +506,8 @@ class Initiative(ConstraintErrorsOnFields, VersionedModel):
             self.review_comment = ""
         elif name == "send_to_review" and by is not None:
             self.submitted_by = by
-        history = str(transition.message)
-        if comment:
-            history = f"{history} {comment}"
+        with translation.override(None):  # kept in English, shown in the reader's language
+            history = message_comment(transition.message, extra=comment)
         with reversion.create_revision():
             self.save()
             if by is not None:

@@ -13,8 +13,9 @@ from django.core import serializers
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from ppci.lib.history import own_rows_of, stored_fields
+from ppci.lib.history import message_comment, own_rows_of, stored_fields
 
 from .models import Initiative, PendingChange, TransitionRefused
 from .notifications import notify_pending
@@ -170,7 +171,9 @@ def accept(pending, by):
         reversion.add_to_revision(live)
         reversion.set_user(by)
         author = pending.author.get_username() if pending.author else "—"
-        reversion.set_comment(_("Accepted the change by %(author)s.") % {"author": author})
+        reversion.set_comment(
+            message_comment(gettext_noop("Accepted the change by %(author)s."), {"author": author})
+        )
     editor = pending.author
     pending.delete()
     notify_pending(live, "accepted", by, editor)

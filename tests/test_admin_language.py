@@ -203,5 +203,7 @@ def test_the_history_speaks_the_readers_language_whoever_saved(admin_user, caseb
     assert "Descripción [en]" in latest, latest
     assert "miembro del consejo directivo" in latest, latest
     assert "Description" not in latest and "board member" not in latest, latest
+    assert "Cargado por load_casebook desde fixtures/" in spanish
+    assert "Loaded by" not in spanish
     english_history = html.unescape(english.get(history).content.decode())
     assert "Description [en]" in english_history and "board member" in english_history

@@ -3,10 +3,12 @@ initiative comes back from the admin with its partners, figures and sources."""
 
 from django.contrib.auth.models import User
 from django.urls import reverse
+from django.utils import translation
 from reversion.models import Version
 
 from casebook.models import Figure, Initiative, Partnership, Source, Theme
 from partners.models import Partner
+from ppci.lib.history import describe_change
 from tests.factories import PASSWORD
 from tests.support import form_on, log_in, make_initiative
 
@@ -102,7 +104,12 @@ def test_it_records_the_case_book_as_loaded(casebook):
 
     (version,) = Version.objects.get_for_object(ruta_n)
 
-    assert version.revision.get_comment() == "Loaded by load_casebook from fixtures/"
+    with translation.override("en"):
+        assert describe_change(version.revision.comment) == "Loaded by load_casebook from fixtures/"
+    with translation.override("es"):
+        assert describe_change(version.revision.comment) == (
+            "Cargado por load_casebook desde fixtures/"
+        )
 
 
 def snapshot(initiative):

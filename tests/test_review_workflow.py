@@ -8,6 +8,7 @@ from django.utils import translation
 from reversion.models import Version
 
 from casebook.models import TRANSITIONS, Initiative, Status, TransitionRefused
+from ppci.lib.history import describe_change
 from tests.factories import make_initiative, make_theme
 from tests.support import form_on, log_in
 
@@ -98,10 +99,11 @@ def test_a_return_needs_a_comment_and_the_history_keeps_who_and_why(editor, revi
         assert case.return_to_editor(by=reviewer, comment="Add the year it started.")
     case.refresh_from_db()
     assert (case.status, case.review_comment) == ("returned", "Add the year it started.")
-    revisions = [
-        (version.revision.user.username, version.revision.comment)
-        for version in Version.objects.get_for_object(case).order_by("pk")
-    ]
+    with translation.override("en"):
+        revisions = [
+            (version.revision.user.username, describe_change(version.revision.comment))
+            for version in Version.objects.get_for_object(case).order_by("pk")
+        ]
     assert revisions == [
         ("eva", "Sent to review."),
         ("rafa", "Returned to the editor. Add the year it started."),

@@ -59,7 +59,8 @@ def own_rows_of(model):
 
 
 def record_revision(instance, comment, user=None, using=None):
-    """One revision holding ``instance`` and its own rows, as they are now."""
+    """One revision holding ``instance`` and its own rows, as they are now (``comment``: best
+    a ``message_comment``, shown in the reader's language)."""
     with reversion.create_revision(using=using):
         reversion.add_to_revision(instance, model_db=using)
         reversion.set_comment(comment)
@@ -79,6 +80,13 @@ def translate_label(label):
     return label
 
 
+def message_comment(msgid, values=None, extra=""):
+    """A revision comment kept as its message in English (``msgid``, marked for translation
+    where it is written) with its values and any text a person added, to be shown in the
+    language of whoever reads the history (``describe_change``)."""
+    return json.dumps({"message": str(msgid), "values": values or {}, "extra": extra})
+
+
 def describe_change(comment):
     """A revision's comment (Django's change message) in the reader's language: the field
     names translated, and each row named as it is named in that language where the message
@@ -87,6 +95,11 @@ def describe_change(comment):
         message = json.loads(comment)
     except (TypeError, ValueError):
         return comment
+    if isinstance(message, dict) and isinstance(message.get("message"), str):
+        text = gettext(message["message"])
+        if message.get("values"):
+            text = text % message["values"]
+        return f"{text} {message['extra']}" if message.get("extra") else text
     if not isinstance(message, list):
         return comment
     reader = (translation.get_language() or settings.LANGUAGE_CODE)[:2]

@@ -37,6 +37,13 @@ OUTSIDE = r"""() => {
     }
     if (problem) found.push(`${element.name || element.id || element.className}: ${problem}`);
   }
+  // A table in a box that scrolls on its own hides its right-hand columns.
+  for (const box of document.querySelectorAll('.results, .module, .inline-group, .tabular')) {
+    const clips = ['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(box).overflowX);
+    if (clips && box.scrollWidth > box.clientWidth + 1) {
+      found.push(`${box.className}: scrolls sideways (${box.scrollWidth} > ${box.clientWidth})`);
+    }
+  }
   return {scrollWidth: document.documentElement.scrollWidth, width, found};
 }"""
 

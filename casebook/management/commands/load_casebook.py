@@ -9,8 +9,9 @@ from django.core import serializers
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, transaction
+from django.utils.translation import gettext_noop
 
-from ppci.lib.history import own_rows_of, record_revision
+from ppci.lib.history import message_comment, own_rows_of, record_revision
 
 
 class FixtureRecordError(Exception):
@@ -207,9 +208,11 @@ class Command(BaseCommand):
                         path, index, record, deserialized, instance, database
                     ):
                         touched.append(instance)
-                record_history(
-                    touched, f"Loaded by load_casebook from {Path(directory).name}/", database
+                loaded = message_comment(
+                    gettext_noop("Loaded by load_casebook from %(folder)s/"),
+                    {"folder": Path(directory).name},
                 )
+                record_history(touched, loaded, database)
         except FixtureRecordError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(
