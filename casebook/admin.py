@@ -26,6 +26,7 @@ from .models import (
     TRANSITIONS,
     City,
     Correction,
+    Direction,
     Figure,
     Funding,
     Initiative,
@@ -142,6 +143,15 @@ class FigureForm(forms.ModelForm):
             )
             cleaned["key"] = self._free_key(slugify(label)[:50] or "figure")
             self.key_made = True
+        # A count or an amount in one year ("40 people trained in 2012") covers that year;
+        # a change with only its first year reads "since 1991".
+        if (
+            cleaned.get("period_start")
+            and not cleaned.get("period_end")
+            and cleaned.get("direction") == Direction.LEVEL
+            and "period_end" in self.fields
+        ):
+            cleaned["period_end"] = cleaned["period_start"]
         return cleaned
 
     def _free_key(self, base):

@@ -40,14 +40,12 @@ def test_40_people_trained_in_2012_takes_three_fields(editor):
             "figures-1-period_start": "2013",
         }
     )
-    for number in (0, 1):
-        for field in ("kind", "qualifier", "unit", "direction", "order"):
-            data.setdefault(
-                f"figures-{number}-{field}",
-                form_on(browser.get(add_url), "initiative_form").get(
-                    f"figures-__prefix__-{field}", [""]
-                ),
-            )
+    # Everything else as the form offers it for a new figure.
+    template = form_on(browser.get(add_url), "initiative_form")
+    for name, value in template.items():
+        if name.startswith("figures-__prefix__-"):
+            for number in (0, 1):
+                data.setdefault(name.replace("__prefix__", str(number)), value)
 
     response = browser.post(add_url, data)
 
