@@ -35,7 +35,8 @@ def too_wide(page):
                 return box.width > 1 && (box.right > window.innerWidth + 1 || box.left < -1);
             })
             .slice(0, 5)
-            .map((el) => `${el.tagName.toLowerCase()}.${el.className}: ${el.textContent.trim().slice(0, 40)}`)"""
+            .map((el) => `${el.tagName.toLowerCase()}.${el.className}: `
+                + el.textContent.trim().slice(0, 40))"""
     )
 
 
