@@ -175,3 +175,19 @@ def test_the_correction_form_has_labels_above_boxes_of_one_width(new_page, live_
         assert abs(label["x"] - box["x"]) <= 1, field.inner_text()
         widths.add(round(box["width"]))
     assert len(widths) == 1, widths
+
+
+def test_on_a_phone_the_keyboard_opens_the_filters_after_the_chips(new_page, live_casebook):
+    page = new_page(viewport=PHONE)
+    page.goto(f"{live_casebook.url}/es/initiatives/?theme=messaging")
+    reached = []
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        reached.append(page.evaluate("() => document.activeElement.className"))
+        if "filter-toggle" in reached[-1]:
+            break
+    assert "chip" in reached and reached[-1] == "filter-toggle", reached
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Buscar", exact=True)).to_be_focused()
+    expect(page.get_by_role("button", name="Aplicar filtros")).to_be_visible()
