@@ -2,7 +2,11 @@
 
 import re
 
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+
+from partners.models import Sector
 
 from .models import Initiative
 from .search import clean_query
@@ -13,7 +17,8 @@ SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 
 
 def chosen_initiatives(slugs):
-    """The published initiatives named by ``slugs``, in that order, and what was wrong."""
+    """The published initiatives named by ``slugs``, in that order, and what was wrong with
+    the choice. Fewer than two is not wrong: the visitor is still choosing."""
     problems, unique = [], []
     for slug in slugs:
         slug = slug.strip()
@@ -39,6 +44,29 @@ def chosen_initiatives(slugs):
                 _("There is no published initiative “%(slug)s”.") % {"slug": clean_query(slug)[:80]}
             )
     initiatives = [found[slug] for slug in unique if slug in found]
-    if len(initiatives) < MIN_CASES:
-        problems.append(_("Choose at least two initiatives to compare."))
     return initiatives, problems
+
+
+def removal_urls(initiatives):
+    """For each initiative, the address of the same comparison without it."""
+    slugs = [initiative.slug for initiative in initiatives]
+    url = reverse("casebook:compare")
+    for initiative in initiatives:
+        rest = [("i", slug) for slug in slugs if slug != initiative.slug]
+        initiative.remove_url = f"{url}?{urlencode(rest)}" if rest else url
+
+
+def partners_by_sector(initiative):
+    """The initiative's partners by sector, each partner once with all its roles, in the
+    order of its partnerships."""
+    groups = {}
+    for partnership in initiative.partnerships.all():
+        partner = partnership.partner
+        partners = groups.setdefault(Sector(partner.sector), {})
+        entry = partners.setdefault(partner.pk, {"partner": partner, "roles": []})
+        entry["roles"].append(partnership.get_role_display())
+    return [
+        {"sector": sector, "partners": list(groups[sector].values())}
+        for sector in Sector
+        if sector in groups
+    ]

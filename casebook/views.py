@@ -13,7 +13,7 @@ from ppci.lib.limits import refuse_oversized_query
 from ppci.lib.paging import paginate
 
 from . import citation, exports, proposals, search
-from .compare import MAX_CASES, chosen_initiatives
+from .compare import MAX_CASES, MIN_CASES, chosen_initiatives, partners_by_sector, removal_urls
 from .corrections import CorrectionForm, client_key, count_accepted, over_limit
 from .filters import SORTS, InitiativeFilter, Vocabulary
 from .models import (
@@ -111,6 +111,8 @@ def initiative_list(request):
         "filterset": filterset,
         "page": page,
         "initiatives": initiatives,
+        # Comparing takes two: with one result on the page there is nothing to tick.
+        "can_compare": len(initiatives) >= 2,
         "facets": facets,
         "chips": chips,
         "problems": filterset.problems + page_problems,
@@ -265,12 +267,13 @@ def privacy(request):
 def compare(request):
     initiatives, problems = chosen_initiatives(request.GET.getlist("i"))
     for initiative in initiatives:
-        initiative.partnerships_by_sector = partnerships_by_sector(initiative)
+        initiative.partners_by_sector = partners_by_sector(initiative)
+    removal_urls(initiatives)
     chosen = [initiative.slug for initiative in initiatives]
     context = {
         "initiatives": initiatives,
         "problems": problems,
-        "can_compare": len(initiatives) >= 2,
+        "can_compare": len(initiatives) >= MIN_CASES,
         "choices": Initiative.objects.published().exclude(slug__in=chosen).order_by("title_es")
         if len(initiatives) < MAX_CASES
         else [],

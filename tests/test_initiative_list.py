@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.db import connection
 from django.urls import reverse
@@ -189,3 +191,34 @@ def test_it_runs_the_same_number_of_queries_at_one_and_three_initiatives(
     make_initiative(themes=[theme], partners=[club])
     with django_assert_num_queries(queries):
         assert len(slugs(client.get(url))) == 3
+
+
+@pytest.mark.parametrize(
+    ("language", "summary"),
+    [("es", "Filtrar y buscar (2 activos)"), ("en", "Filter and search (2 active)")],
+)
+def test_the_count_and_chips_come_first_and_the_filters_fold_behind_one_control(
+    client, casebook, language, summary
+):
+    html = client.get(
+        f"/{language}/initiatives/", {"theme": "messaging", "sector": "private"}
+    ).content.decode()
+    count = html.index('id="results-heading"')
+    chips = html.index('class="chips"')
+    panel = re.search(
+        r'<details class="filter-panel">\s*<summary class="filter-toggle">(.*?)</summary>',
+        html,
+        re.S,
+    )
+    first_result = html.index('class="card"')
+    assert count < chips < panel.start() < first_result
+    assert panel.group(1).strip() == summary
+    # The search box and every filter are inside the folded panel.
+    folded = html[panel.start() : html.index('<section class="results"')]
+    for name in ("q", "theme", "sector", "year_from", "sort"):
+        assert f'name="{name}"' in folded
+
+
+def test_with_no_filter_the_control_counts_nothing(client, casebook):
+    html = client.get("/en/initiatives/").content.decode()
+    assert re.search(r'<summary class="filter-toggle">Filter and search</summary>', html)

@@ -75,14 +75,12 @@ def test_the_comparison_shows_both_cases_figures(client, casebook):
 @pytest.mark.parametrize(
     ("slugs", "message"),
     [
-        (["ruta-n"], "at least two"),
         (
             ["ruta-n", "gcerf", "think-4-peace", "extreme-dialogue", "ruta-n", "red-card-to-crime"],
             "At most 4",
         ),
         (["ruta-n", "no-such-case"], "no published initiative “no-such-case”"),
         (["ruta-n", "ruta-n"], "chosen twice"),
-        ([], "at least two"),
     ],
 )
 def test_bad_comparisons_get_a_message(client, casebook, slugs, message):

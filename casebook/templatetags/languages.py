@@ -3,7 +3,7 @@ its real ``lang`` (screen readers switch voice) and a short visible note."""
 
 from django import template
 from django.conf import settings
-from django.utils.html import format_html, linebreaks
+from django.utils.html import conditional_escape, format_html, linebreaks
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext, gettext_noop
 
@@ -40,7 +40,9 @@ def translated(obj, field):
     """The field's text inline; fallen back, in a span with its language and the note."""
     text, language = in_reader_language(obj, field)
     if language is None:
-        return text
+        # Escaped here, so that an HTML-aware filter after this one (truncatewords_html)
+        # does not escape it once more ("&#x27;" on the page for an apostrophe).
+        return conditional_escape(text)
     return format_html('<span lang="{}">{}</span>{}', language, text, note(language))
 
 

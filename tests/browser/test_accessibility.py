@@ -127,7 +127,7 @@ def test_the_filter_form_can_be_used_with_the_keyboard_only(page, live_casebook)
     expect(search).to_be_focused()
     page.keyboard.type("youth")
     page.keyboard.press("Tab")  # the first filter group's summary
-    expect(page.locator("summary").first).to_be_focused()
+    expect(page.locator(".facet > summary").first).to_be_focused()
     themes = page.locator("#f-theme-messaging")
     if not themes.is_visible():
         page.keyboard.press("Enter")  # open the group
