@@ -422,7 +422,7 @@ class Generator:
             description_en=f"Demonstration partner ({kind}).",
             is_demo=True,
         )
-        partner.search_name = partner.folded_names()
+        partner.set_derived_names()
         return partner
 
     def make_partners(self, cities):

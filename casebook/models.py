@@ -1,4 +1,3 @@
-from decimal import Decimal
 from typing import NamedTuple
 
 import reversion
@@ -9,7 +8,6 @@ from django.db.models import F, Prefetch, Q, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -17,6 +15,7 @@ from partners.models import KIND_BITS, SECTOR_BITS, Partner, mask
 from ppci.lib.history import message_comment
 from ppci.lib.locking import VersionedModel
 from ppci.lib.models import ConstraintErrorsOnFields, SlugNamedModel, single_line
+from ppci.lib.numbers import format_amount, format_number, format_percent
 
 DERIVED_MASKS = ("partner_sectors", "partner_kinds")
 
@@ -590,6 +589,24 @@ class Role(models.TextChoices):
     BOARD_MEMBER = "board-member", _("board member")
     EXPERTISE = "expertise-provider", _("expertise provider")
 
+    @property
+    def plural_label(self):
+        """“Delivery partners”: the role of several partners at once."""
+        return {
+            "lead": _("lead partners"),
+            "funder": _("funders"),
+            "delivery-partner": _("delivery partners"),
+            "in-kind-supporter": _("in-kind supporters"),
+            "investor": _("investors"),
+            "outcome-payer": _("outcome payers"),
+            "intermediary": _("intermediaries"),
+            "commissioner": _("commissioners"),
+            "messenger": _("messengers"),
+            "content-producer": _("content producers"),
+            "board-member": _("board members"),
+            "expertise-provider": _("expertise providers"),
+        }[self.value]
+
 
 class PartnershipQuerySet(models.QuerySet):
     def published(self):
@@ -836,25 +853,18 @@ class Figure(ConstraintErrorsOnFields, models.Model):
 
     natural_key.dependencies = ["casebook.initiative"]
 
-    @staticmethod
-    def _number(value):
-        value = Decimal(value)
-        places = 0 if value == value.to_integral_value() else 1
-        if places and value * 10 != (value * 10).to_integral_value():
-            places = 2
-        return number_format(value, places, force_grouping=True)
-
     @property
     def display_value(self):
-        """The figure as a reader says it: “−40 %”, “more than 7,000 people”, “US$10,000–50,000”,
+        """The figure as a reader says it, in the conventions of the reader's language:
+        “−40 %” / “−40%”, “more than 7,000 people”, “10.000–50.000 US$” / “US$10,000–50,000”,
         “a fall of more than 90 %”."""
-        number = self._number(self.value)
+        number = format_number(self.value)
         if self.value_max is not None:
-            number = f"{number}–{self._number(self.value_max)}"
+            number = f"{number}–{format_number(self.value_max)}"
         if self.unit == Unit.PERCENT:
-            text = f"{number} %"
+            text = format_percent(number)
         elif self.unit in CURRENCY_SYMBOLS:
-            text = f"{CURRENCY_SYMBOLS[self.unit]}{number}"
+            text = format_amount(number, CURRENCY_SYMBOLS[self.unit])
         else:
             text = f"{number} {self.get_unit_display()}"
         if self.qualifier == Qualifier.EXACT:
@@ -869,8 +879,12 @@ class Figure(ConstraintErrorsOnFields, models.Model):
 
     @property
     def period(self):
+        """The period as a reader says it: “2006–2010”, “2012”, or “since 1991” for a change
+        whose source gives only its first year (a count in one year covers that year)."""
         if self.period_start and self.period_end and self.period_start != self.period_end:
             return f"{self.period_start}–{self.period_end}"
+        if self.period_start and not self.period_end:
+            return _("since %(year)s") % {"year": self.period_start}
         return str(self.period_start or self.period_end or "")
 
 
