@@ -14,7 +14,7 @@ from django.core.management import call_command
 
 from casebook.models import City, Initiative
 from partners.models import Partner
-from tests.factories import make_city, make_initiative, make_partner, make_theme
+from tests.factories import make_initiative, make_partner, make_theme
 
 pytestmark = pytest.mark.django_db
 
@@ -81,9 +81,7 @@ def partner_names(client, path):
     return [partner.name for partner in client.get(path).context["partners"]]
 
 
-def test_it_lists_partners_by_their_spanish_names_without_case_or_accents(
-    client, named_partners
-):
+def test_it_lists_partners_by_their_spanish_names_without_case_or_accents(client, named_partners):
     assert partner_names(client, "/es/partners/") == [
         "águila joven",
         "Cámara de Comercio",
@@ -147,7 +145,9 @@ def test_spanish_lists_partners_with_y(client, casebook):
         ("en", "€5,000,000", "3,000 people", "more than 60%"),
     ],
 )
-def test_figures_follow_the_readers_conventions(client, casebook, language, amount, people, percent):
+def test_figures_follow_the_readers_conventions(
+    client, casebook, language, amount, people, percent
+):
     text = text_of(client.get(f"/{language}/initiatives/one-service-peterborough/"))
 
     assert amount in text
@@ -303,7 +303,8 @@ call_command("migrate", verbosity=0)
 client = Client(HTTP_HOST="127.0.0.1:8000")
 missing = client.get("/es/no-such-page/")
 print("DEBUG", settings.DEBUG)
-print("404", missing.status_code, "Página no encontrada" in missing.content.decode(), "URLconf" in missing.content.decode())
+page = missing.content.decode()
+print("404", missing.status_code, "Página no encontrada" in page, "URLconf" in page)
 style = client.get("/static/css/site.css")
 print("STATIC", style.status_code)
 print("ELSEWHERE", Client(HTTP_HOST="casebook.example.org").get("/es/").status_code)
