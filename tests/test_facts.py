@@ -148,11 +148,19 @@ def test_spanish_lists_partners_with_y(client, casebook):
 def test_figures_follow_the_readers_conventions(
     client, casebook, language, amount, people, percent
 ):
-    text = text_of(client.get(f"/{language}/initiatives/one-service-peterborough/"))
+    page = client.get(f"/{language}/initiatives/one-service-peterborough/")
+    text = section_text(page, "figures-heading")
 
     assert amount in text
     assert people in text
     assert percent in text
+
+
+@pytest.mark.parametrize(("language", "fall"), [("es", f"−40{NBSP}%"), ("en", "−40%")])
+def test_a_percentage_follows_the_readers_conventions(client, casebook, language, fall):
+    page = client.get(f"/{language}/initiatives/memphis-fast-forward/")
+
+    assert fall in section_text(page, "figures-heading")
 
 
 @pytest.mark.parametrize(
