@@ -4,8 +4,7 @@ import reversion
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import F, Prefetch, Q, Value
-from django.db.models.functions import Coalesce, Lower, NullIf
+from django.db.models import F, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +15,7 @@ from ppci.lib.history import message_comment
 from ppci.lib.locking import VersionedModel
 from ppci.lib.models import ConstraintErrorsOnFields, SlugNamedModel, single_line
 from ppci.lib.numbers import format_amount, format_number, format_percent
+from ppci.lib.text import sort_name
 
 DERIVED_MASKS = ("partner_sectors", "partner_kinds")
 
@@ -255,8 +255,11 @@ class InitiativeQuerySet(models.QuerySet):
             partners = [partnership.partner for partnership in initiative.partnerships.all()]
             initiative.search_document = initiative.build_search_document(partners)
             initiative.set_partner_masks(partners)
+            initiative.set_sort_titles()
         self.model.objects.bulk_update(
-            initiatives, ["search_document", *DERIVED_MASKS], batch_size=500
+            initiatives,
+            ["search_document", "sort_title_es", "sort_title_en", *DERIVED_MASKS],
+            batch_size=500,
         )
         return len(initiatives)
 
@@ -350,6 +353,10 @@ class Initiative(ConstraintErrorsOnFields, VersionedModel):
     updated_at = models.DateTimeField(_("last updated"), auto_now=True)
     is_demo = models.BooleanField(_("demo data"), default=False, editable=False)
     search_document = models.TextField(editable=False, blank=True, default="")
+    # The title in each language as it sorts (without case or accents): the list's order by
+    # title is the reader's on every database, read off an index.
+    sort_title_es = models.CharField(max_length=200, editable=False, blank=True, default="")
+    sort_title_en = models.CharField(max_length=200, editable=False, blank=True, default="")
     # The sectors and kinds of its partners, one bit each (partners.models.SECTOR_BITS,
     # KIND_BITS): the list filters and counts them within the initiative's own row instead of
     # joining every partnership to its partner. Kept in step with the partnerships and the
@@ -395,12 +402,8 @@ class Initiative(ConstraintErrorsOnFields, VersionedModel):
             models.Index(fields=["status", "country"], name="initiative_country_idx"),
             # The list's default order, in each language, so that a page is read off the index
             # instead of sorting every initiative.
-            models.Index(Lower("title_es"), "slug", name="initiative_title_es_idx"),
-            models.Index(
-                Lower(Coalesce(NullIf("title_en", Value("")), "title_es")),
-                "slug",
-                name="initiative_title_en_idx",
-            ),
+            models.Index(fields=["sort_title_es", "slug"], name="initiative_sort_title_es_idx"),
+            models.Index(fields=["sort_title_en", "slug"], name="initiative_sort_title_en_idx"),
         ]
 
     def __str__(self):
@@ -412,7 +415,12 @@ class Initiative(ConstraintErrorsOnFields, VersionedModel):
             self.published_at = timezone.now()
         elif self.status != Status.PUBLISHED:
             self.published_at = None
+        self.set_sort_titles()
         super().save(*args, **kwargs)
+
+    def set_sort_titles(self):
+        self.sort_title_es = sort_name(self.title_es or self.title_en)[:200]
+        self.sort_title_en = sort_name(self.title_en or self.title_es)[:200]
 
     def get_absolute_url(self):
         return reverse("casebook:detail", kwargs={"slug": self.slug})

@@ -17,7 +17,7 @@ from ppci.lib.text import sort_key
 from . import citation, exports, proposals, search
 from .compare import MAX_CASES, chosen_initiatives
 from .corrections import CorrectionForm, client_key, count_accepted, over_limit
-from .filters import SORTS, InitiativeFilter, Vocabulary
+from .filters import SORTS, InitiativeFilter, Vocabulary, title_in_language
 from .models import (
     SOCIAL_IMPACT_BOND,
     City,
@@ -211,7 +211,7 @@ def theme_detail(request, slug):
     index = [t.pk for t in neighbours].index(theme.pk)
     context = {
         "theme": theme,
-        "initiatives": initiatives.order_by("title_es"),
+        "initiatives": initiatives.order_by(title_in_language(), "slug"),
         "previous": neighbours[index - 1] if index > 0 else None,
         "next": neighbours[index + 1] if index + 1 < len(neighbours) else None,
     }
@@ -249,7 +249,7 @@ def city_detail(request, slug):
     return render(
         request,
         "casebook/city_detail.html",
-        {"city": city, "initiatives": initiatives.order_by("title_es")},
+        {"city": city, "initiatives": initiatives.order_by(title_in_language(), "slug")},
     )
 
 

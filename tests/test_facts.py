@@ -109,6 +109,35 @@ def test_a_renamed_partner_moves_to_its_new_place(client, named_partners):
     assert partner_names(client, "/es/partners/")[:2] == ["águila joven", "Asociación SOVA"]
 
 
+@pytest.fixture
+def titled_cases():
+    theme = make_theme(slug="trust-building")
+    titles = [
+        ("sacale", "Sácale tarjeta roja", "Red card"),
+        ("seguridad", "seguridad en el barrio", "Neighbourhood safety"),
+        ("arbol", "Árbol de la paz", "Tree of peace"),
+        ("bono", "Bono de impacto", "Impact bond"),
+    ]
+    for slug, es, en in titles:
+        make_initiative(slug=slug, title_es=es, title_en=en, themes=[theme])
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("es", ["arbol", "bono", "sacale", "seguridad"]),
+        ("en", ["bono", "seguridad", "sacale", "arbol"]),
+    ],
+)
+@pytest.mark.parametrize("path", ["/initiatives/?sort=title", "/themes/trust-building/"])
+def test_cases_are_listed_by_title_in_the_readers_language_without_accents(
+    client, titled_cases, language, expected, path
+):
+    initiatives = client.get(f"/{language}{path}").context["initiatives"]
+
+    assert [initiative.slug for initiative in initiatives] == expected
+
+
 # One partner, its roles together; one delivery sentence.
 
 

@@ -28,6 +28,8 @@ DERIVED_FIELDS = {
     "search_name",
     "sort_name_es",
     "sort_name_en",
+    "sort_title_es",
+    "sort_title_en",
     "partner_sectors",
     "partner_kinds",
 }
