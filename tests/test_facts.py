@@ -374,3 +374,30 @@ def test_loading_the_case_book_twice_keeps_the_sort_names(casebook):
     camara = Partner.objects.exclude(sort_name_es="").count()
 
     assert camara == Partner.objects.count()
+
+
+@pytest.mark.parametrize(
+    ("language", "count", "pages"),
+    [
+        ("es", "12.345 iniciativas", "Página 1 de 1.029"),
+        ("en", "12,345 initiatives", "Page 1 of 1,029"),
+    ],
+)
+def test_counts_group_thousands_in_the_readers_language(language, count, pages):
+    from django.core.paginator import Paginator
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+    from django.utils import translation
+
+    page = Paginator(range(12345), 12).page(1)
+    request = RequestFactory().get(f"/{language}/initiatives/")
+    with translation.override(language):
+        results = render_to_string(
+            "casebook/initiative_list.html",
+            {"page": page, "initiatives": [], "facets": [], "chips": [], "sorts": []},
+            request=request,
+        )
+        pagination = render_to_string("includes/pagination.html", {"page": page}, request=request)
+
+    assert count in plain(results)
+    assert pages in plain(pagination)
