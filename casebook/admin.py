@@ -317,7 +317,7 @@ class InitiativeAdmin(HistoryAdmin):
     @admin.display(description=_("place"), ordering="city__name")
     def place_name(self, initiative):
         if initiative.city:
-            return f"{initiative.city.name} ({initiative.country.name})"
+            return f"{initiative.city.name}, {initiative.country.name}"
         return initiative.country.name
 
     @admin.display(description=_("complete in"))

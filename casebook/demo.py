@@ -422,7 +422,7 @@ class Generator:
             description_en=f"Demonstration partner ({kind}).",
             is_demo=True,
         )
-        partner.search_name = partner.folded_names()
+        partner.set_derived_names()
         return partner
 
     def make_partners(self, cities):
@@ -546,6 +546,7 @@ class Generator:
                 its_partners = [row.partner for row in rows]
                 initiative.search_document = initiative.build_search_document(its_partners)
                 initiative.set_partner_masks(its_partners)
+                initiative.set_sort_titles()
             Initiative.objects.bulk_create(initiatives, batch_size=BATCH)
             self.link(initiatives, numbers, partnerships)
             created += len(initiatives)

@@ -7,8 +7,7 @@ values are set aside with a message instead of failing the whole filter.
 from dataclasses import dataclass, field
 
 import django_filters
-from django.db.models import F, Q, Value
-from django.db.models.functions import Coalesce, Lower, NullIf
+from django.db.models import F, Q
 from django.db.models.lookups import GreaterThan
 from django.http import QueryDict
 from django.utils.translation import get_language
@@ -310,6 +309,6 @@ class InitiativeFilter(FacetedFilterSet):
 
 
 def title_in_language():
-    if get_language() == "en":
-        return Lower(Coalesce(NullIf(F("title_en"), Value("")), F("title_es")))
-    return Lower(F("title_es"))
+    """The order by title in the reader's language, without case or accents (the stored
+    sort titles, each with its index)."""
+    return F("sort_title_en") if get_language() == "en" else F("sort_title_es")

@@ -1,15 +1,12 @@
-from decimal import Decimal
 from typing import NamedTuple
 
 import reversion
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import F, Prefetch, Q, Value
-from django.db.models.functions import Coalesce, Lower, NullIf
+from django.db.models import F, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -17,6 +14,8 @@ from partners.models import KIND_BITS, SECTOR_BITS, Partner, mask
 from ppci.lib.history import message_comment
 from ppci.lib.locking import VersionedModel
 from ppci.lib.models import ConstraintErrorsOnFields, SlugNamedModel, single_line
+from ppci.lib.numbers import format_amount, format_number, format_percent
+from ppci.lib.text import sort_name
 
 DERIVED_MASKS = ("partner_sectors", "partner_kinds")
 
@@ -256,8 +255,11 @@ class InitiativeQuerySet(models.QuerySet):
             partners = [partnership.partner for partnership in initiative.partnerships.all()]
             initiative.search_document = initiative.build_search_document(partners)
             initiative.set_partner_masks(partners)
+            initiative.set_sort_titles()
         self.model.objects.bulk_update(
-            initiatives, ["search_document", *DERIVED_MASKS], batch_size=500
+            initiatives,
+            ["search_document", "sort_title_es", "sort_title_en", *DERIVED_MASKS],
+            batch_size=500,
         )
         return len(initiatives)
 
@@ -351,6 +353,10 @@ class Initiative(ConstraintErrorsOnFields, VersionedModel):
     updated_at = models.DateTimeField(_("last updated"), auto_now=True)
     is_demo = models.BooleanField(_("demo data"), default=False, editable=False)
     search_document = models.TextField(editable=False, blank=True, default="")
+    # The title in each language as it sorts (without case or accents): the list's order by
+    # title is the reader's on every database, read off an index.
+    sort_title_es = models.CharField(max_length=200, editable=False, blank=True, default="")
+    sort_title_en = models.CharField(max_length=200, editable=False, blank=True, default="")
     # The sectors and kinds of its partners, one bit each (partners.models.SECTOR_BITS,
     # KIND_BITS): the list filters and counts them within the initiative's own row instead of
     # joining every partnership to its partner. Kept in step with the partnerships and the
@@ -396,12 +402,8 @@ class Initiative(ConstraintErrorsOnFields, VersionedModel):
             models.Index(fields=["status", "country"], name="initiative_country_idx"),
             # The list's default order, in each language, so that a page is read off the index
             # instead of sorting every initiative.
-            models.Index(Lower("title_es"), "slug", name="initiative_title_es_idx"),
-            models.Index(
-                Lower(Coalesce(NullIf("title_en", Value("")), "title_es")),
-                "slug",
-                name="initiative_title_en_idx",
-            ),
+            models.Index(fields=["sort_title_es", "slug"], name="initiative_sort_title_es_idx"),
+            models.Index(fields=["sort_title_en", "slug"], name="initiative_sort_title_en_idx"),
         ]
 
     def __str__(self):
@@ -413,7 +415,12 @@ class Initiative(ConstraintErrorsOnFields, VersionedModel):
             self.published_at = timezone.now()
         elif self.status != Status.PUBLISHED:
             self.published_at = None
+        self.set_sort_titles()
         super().save(*args, **kwargs)
+
+    def set_sort_titles(self):
+        self.sort_title_es = sort_name(self.title_es or self.title_en)[:200]
+        self.sort_title_en = sort_name(self.title_en or self.title_es)[:200]
 
     def get_absolute_url(self):
         return reverse("casebook:detail", kwargs={"slug": self.slug})
@@ -589,6 +596,24 @@ class Role(models.TextChoices):
     CONTENT_PRODUCER = "content-producer", _("content producer")
     BOARD_MEMBER = "board-member", _("board member")
     EXPERTISE = "expertise-provider", _("expertise provider")
+
+    @property
+    def plural_label(self):
+        """“Delivery partners”: the role of several partners at once."""
+        return {
+            "lead": _("lead partners"),
+            "funder": _("funders"),
+            "delivery-partner": _("delivery partners"),
+            "in-kind-supporter": _("in-kind supporters"),
+            "investor": _("investors"),
+            "outcome-payer": _("outcome payers"),
+            "intermediary": _("intermediaries"),
+            "commissioner": _("commissioners"),
+            "messenger": _("messengers"),
+            "content-producer": _("content producers"),
+            "board-member": _("board members"),
+            "expertise-provider": _("expertise providers"),
+        }[self.value]
 
 
 class PartnershipQuerySet(models.QuerySet):
@@ -836,25 +861,18 @@ class Figure(ConstraintErrorsOnFields, models.Model):
 
     natural_key.dependencies = ["casebook.initiative"]
 
-    @staticmethod
-    def _number(value):
-        value = Decimal(value)
-        places = 0 if value == value.to_integral_value() else 1
-        if places and value * 10 != (value * 10).to_integral_value():
-            places = 2
-        return number_format(value, places, force_grouping=True)
-
     @property
     def display_value(self):
-        """The figure as a reader says it: “−40 %”, “more than 7,000 people”, “US$10,000–50,000”,
+        """The figure as a reader says it, in the conventions of the reader's language:
+        “−40 %” / “−40%”, “more than 7,000 people”, “10.000–50.000 US$” / “US$10,000–50,000”,
         “a fall of more than 90 %”."""
-        number = self._number(self.value)
+        number = format_number(self.value)
         if self.value_max is not None:
-            number = f"{number}–{self._number(self.value_max)}"
+            number = f"{number}–{format_number(self.value_max)}"
         if self.unit == Unit.PERCENT:
-            text = f"{number} %"
+            text = format_percent(number)
         elif self.unit in CURRENCY_SYMBOLS:
-            text = f"{CURRENCY_SYMBOLS[self.unit]}{number}"
+            text = format_amount(number, CURRENCY_SYMBOLS[self.unit])
         else:
             text = f"{number} {self.get_unit_display()}"
         if self.qualifier == Qualifier.EXACT:
@@ -869,8 +887,12 @@ class Figure(ConstraintErrorsOnFields, models.Model):
 
     @property
     def period(self):
+        """The period as a reader says it: “2006–2010”, “2012”, or “since 1991” for a change
+        whose source gives only its first year (a count in one year covers that year)."""
         if self.period_start and self.period_end and self.period_start != self.period_end:
             return f"{self.period_start}–{self.period_end}"
+        if self.period_start and not self.period_end:
+            return _("since %(year)s") % {"year": self.period_start}
         return str(self.period_start or self.period_end or "")
 
 

@@ -36,7 +36,7 @@ def partner_list(request):
     filterset = PartnerFilter(request.GET, queryset=Partnership.objects.published().partners())
     page, page_problems = paginate(
         request,
-        with_initiative_counts(filterset.qs).order_by("name_es", "slug"),
+        with_initiative_counts(filterset.qs).order_by(*Partner.reader_order()),
         settings.PARTNERS_PER_PAGE,
     )
     facets, chips = build_facets(filterset, request)

@@ -192,7 +192,7 @@ def partner_candidates(name):
     words = name.strip()
     return list(
         Partner.objects.filter(Q(name_es__icontains=words) | Q(name_en__icontains=words)).order_by(
-            "name_es"
+            *Partner.reader_order()
         )[:20]
     )
 

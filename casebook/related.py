@@ -8,7 +8,9 @@ from django.db.models import IntegerField, Prefetch, Q, Value
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from partners.models import KIND_WITH_ARTICLE
 from ppci.lib import pagecache
+from ppci.lib.text import natural_list
 
 from .exports import in_language
 from .models import FundingLink, Initiative, IssueLink, Partnership, ThemeLink
@@ -105,6 +107,7 @@ class RelatedCase:
     title_en: str
     city_es: str
     city_en: str
+    country: str
     kinds: frozenset
     themes: frozenset
     issues: frozenset
@@ -147,6 +150,7 @@ def find_related(initiative, limit):
             title_en=candidate.title_en or "",
             city_es=candidate.city.name_es if candidate.city else "",
             city_en=(candidate.city.name_en or "") if candidate.city else "",
+            country=str(candidate.country or ""),
             kinds=frozenset(p.partner.kind for p in candidate.partnerships.all()),
             themes=frozenset(t.pk for t in candidate.themes.all()),
             issues=frozenset(i.pk for i in candidate.issues.all()),
@@ -176,27 +180,31 @@ def related_initiatives(initiative, limit=5):
 
 
 def reasons(initiative, candidate):
-    mine_kinds = {
-        p.partner.kind: p.partner.get_kind_display() for p in initiative.partnerships.all()
-    }
-    found = [
-        _("also works with a %(kind)s") % {"kind": label}
-        for kind, label in mine_kinds.items()
-        if kind in candidate.kinds
+    """Why ``candidate`` is related, in the reader's language, one clause per thing shared:
+    “Also works with a national company and a national government; also works on education”."""
+    kinds = []
+    for partnership in initiative.partnerships.all():
+        kind = partnership.partner.kind
+        if kind in candidate.kinds and kind not in kinds:
+            kinds.append(kind)
+    clauses = []
+    if kinds:
+        clauses.append(
+            _("also works with %(partners)s")
+            % {"partners": natural_list(KIND_WITH_ARTICLE[kind] for kind in kinds[:3])}
+        )
+    themes = [str(t.name).lower() for t in initiative.themes.all() if t.pk in candidate.themes]
+    if themes:
+        clauses.append(_("also works on %(themes)s") % {"themes": natural_list(themes)})
+    issues = [str(i.name).lower() for i in initiative.issues.all() if i.pk in candidate.issues]
+    if issues:
+        clauses.append(_("also addresses %(issues)s") % {"issues": natural_list(issues)})
+    fundings = [
+        str(f.name).lower() for f in initiative.fundings.all() if f.pk in candidate.fundings
     ]
-    found += [
-        _("also works on %(theme)s") % {"theme": str(t.name).lower()}
-        for t in initiative.themes.all()
-        if t.pk in candidate.themes
-    ]
-    found += [
-        _("also addresses %(issue)s") % {"issue": str(i.name).lower()}
-        for i in initiative.issues.all()
-        if i.pk in candidate.issues
-    ]
-    found += [
-        _("also funded through %(funding)s") % {"funding": str(f.name).lower()}
-        for f in initiative.fundings.all()
-        if f.pk in candidate.fundings
-    ]
-    return found[:3]
+    if fundings:
+        clauses.append(_("also funded through %(funding)s") % {"funding": natural_list(fundings)})
+    clauses = clauses[:3]
+    if clauses:
+        clauses[0] = clauses[0][:1].upper() + clauses[0][1:]
+    return clauses

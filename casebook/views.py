@@ -5,17 +5,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods
+from django_countries.fields import Country
 
 from partners.models import KINDS_BY_SECTOR, Sector
 from ppci.lib import pagecache
 from ppci.lib.facets import build_facets
 from ppci.lib.limits import refuse_oversized_query
 from ppci.lib.paging import paginate
+from ppci.lib.text import sort_key
 
 from . import citation, exports, proposals, search
 from .compare import MAX_CASES, MIN_CASES, chosen_initiatives, partners_by_sector, removal_urls
 from .corrections import CorrectionForm, client_key, count_accepted, over_limit
-from .filters import SORTS, InitiativeFilter, Vocabulary
+from .filters import SORTS, InitiativeFilter, Vocabulary, title_in_language
 from .models import (
     SOCIAL_IMPACT_BOND,
     City,
@@ -23,6 +25,7 @@ from .models import (
     Initiative,
     Partnership,
     Programming,
+    Role,
     Theme,
     ThemeLink,
 )
@@ -137,12 +140,45 @@ def initiative_export(request, format):
     return exports.json_response(initiatives, request)
 
 
+def partner_rows(partnerships):
+    """The partnerships as a reader takes them in: each partner once, with all its roles
+    (one partner can lead and be the intermediary), and partners that play the same roles
+    in the same words together in one row (“four charities delivered the services”), in the
+    order of their first partnership."""
+    by_partner = {}
+    for partnership in partnerships:
+        by_partner.setdefault(partnership.partner_id, []).append(partnership)
+    rows = {}
+    for own in by_partner.values():
+        roles = tuple((p.role, p.description_es or "", p.description_en or "") for p in own)
+        row = rows.setdefault(roles, {"partners": [], "partnerships": own})
+        row["partners"].append(own[0].partner)
+    for row in rows.values():
+        several = len(row["partners"]) > 1
+        row["roles"] = [
+            {
+                "label": Role(p.role).plural_label if several else p.get_role_display(),
+                "partnership": p,
+            }
+            for p in row["partnerships"]
+        ]
+    return list(rows.values())
+
+
 def partnerships_by_sector(initiative):
+    """Each sector's partnerships (``partnerships``, one per role) and, for reading, its
+    partners with their roles together (``rows``, see ``partner_rows``)."""
     groups = []
     for sector in Sector:
-        rows = [p for p in initiative.partnerships.all() if p.partner.sector == sector]
-        if rows:
-            groups.append({"sector": sector, "partnerships": rows})
+        partnerships = [p for p in initiative.partnerships.all() if p.partner.sector == sector]
+        if partnerships:
+            groups.append(
+                {
+                    "sector": sector,
+                    "partnerships": partnerships,
+                    "rows": partner_rows(partnerships),
+                }
+            )
     return groups
 
 
@@ -177,7 +213,7 @@ def theme_detail(request, slug):
     index = [t.pk for t in neighbours].index(theme.pk)
     context = {
         "theme": theme,
-        "initiatives": initiatives.order_by("title_es"),
+        "initiatives": initiatives.order_by(title_in_language(), "slug"),
         "previous": neighbours[index - 1] if index > 0 else None,
         "next": neighbours[index + 1] if index + 1 < len(neighbours) else None,
     }
@@ -190,8 +226,23 @@ def public_cities():
     ).filter(Q(initiative_count__gt=0) | Q(is_network_member=True))
 
 
+def countries_with_initiatives():
+    """Every country with published initiatives, and how many, in one grouped count: the way
+    to the cases that have no city (a national programme, a global fund)."""
+    counts = (
+        Initiative.objects.published().order_by().values_list("country").annotate(count=Count("pk"))
+    )
+    countries = [{"country": Country(code), "count": count, "code": code} for code, count in counts]
+    return sorted(countries, key=lambda row: sort_key(row["country"].name))
+
+
 def city_list(request):
-    return render(request, "casebook/city_list.html", {"cities": public_cities()})
+    cities = sorted(public_cities(), key=lambda city: sort_key(city.name))
+    return render(
+        request,
+        "casebook/city_list.html",
+        {"cities": cities, "countries": countries_with_initiatives()},
+    )
 
 
 def city_detail(request, slug):
@@ -200,7 +251,7 @@ def city_detail(request, slug):
     return render(
         request,
         "casebook/city_detail.html",
-        {"city": city, "initiatives": initiatives.order_by("title_es")},
+        {"city": city, "initiatives": initiatives.order_by(title_in_language(), "slug")},
     )
 
 
@@ -214,6 +265,7 @@ def guide(request):
     )
     kind_counts = dict(
         Partnership.objects.published()
+        .order_by()  # grouped by kind alone, not by the partnerships' default ordering too
         .values_list("partner__kind")
         .annotate(count=Count("partner", distinct=True))
     )
@@ -251,7 +303,7 @@ def guide(request):
 
 
 def network(request):
-    members = City.objects.filter(is_network_member=True).order_by("name_es")
+    members = sorted(City.objects.filter(is_network_member=True), key=lambda c: sort_key(c.name))
     return render(request, "casebook/network.html", {"members": members})
 
 

@@ -2,12 +2,13 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from ppci.lib.locking import VersionedModel
 from ppci.lib.models import ConstraintErrorsOnFields, SlugManager, single_line
-from ppci.lib.text import fold
+from ppci.lib.text import fold, sort_name
 
 
 class Sector(models.TextChoices):
@@ -54,6 +55,28 @@ class Kind(models.TextChoices):
     COMMUNITY_CENTRE = "community-centre", _("community centre")
     CHARITY = "charity", _("charity")
     NGO = "ngo", _("NGO")
+
+
+KIND_WITH_ARTICLE = {
+    Kind.LOCAL_AUTHORITY: _("a local authority"),
+    Kind.NATIONAL_GOVERNMENT: _("a national government"),
+    Kind.POLICE: _("the police"),
+    Kind.EDUCATIONAL_INSTITUTION: _("an educational institution"),
+    Kind.HEALTH_SERVICE: _("a health service"),
+    Kind.TRUSTED_LOCAL_BUSINESS: _("a trusted local business"),
+    Kind.SPORTS_TEAM: _("a sports team"),
+    Kind.MULTINATIONAL_CORPORATION: _("a multinational corporation"),
+    Kind.NATIONAL_COMPANY: _("a national company"),
+    Kind.SMALL_MEDIUM_BUSINESS: _("a small or medium business"),
+    Kind.FOUNDATION: _("a foundation"),
+    Kind.GRASSROOTS_INITIATIVE: _("a grassroots initiative"),
+    Kind.VOLUNTEER_GROUP: _("a volunteer group"),
+    Kind.YOUTH_GROUP: _("a youth group"),
+    Kind.COMMUNITY_CENTRE: _("a community centre"),
+    Kind.CHARITY: _("a charity"),
+    Kind.NGO: _("an NGO"),
+}
+"""Each kind as a sentence names one partner of it (“works with a national company”)."""
 
 
 def secure_address(value):
@@ -127,6 +150,10 @@ class Partner(ConstraintErrorsOnFields, VersionedModel):
         help_text=_("Its own site, starting with https://"),
     )
     search_name = models.CharField(max_length=500, editable=False, blank=True, default="")
+    # The name in each language as it sorts (without case or accents), so that every database
+    # lists partners in the order a reader expects, whatever its collation.
+    sort_name_es = models.CharField(max_length=200, editable=False, blank=True, default="")
+    sort_name_en = models.CharField(max_length=200, editable=False, blank=True, default="")
     is_demo = models.BooleanField(_("demo data"), default=False, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -151,14 +178,30 @@ class Partner(ConstraintErrorsOnFields, VersionedModel):
                 violation_error_message=_("This kind of partner does not belong to that sector."),
             ),
         ]
-        indexes = [models.Index(fields=["sector", "kind"], name="partner_sector_kind_idx")]
+        indexes = [
+            models.Index(fields=["sector", "kind"], name="partner_sector_kind_idx"),
+            models.Index(fields=["sort_name_es", "slug"], name="partner_sort_name_es_idx"),
+            models.Index(fields=["sort_name_en", "slug"], name="partner_sort_name_en_idx"),
+        ]
 
     def __str__(self):
         return self.name
 
     def save(self, *args, **kwargs):
-        self.search_name = self.folded_names()
+        self.set_derived_names()
         super().save(*args, **kwargs)
+
+    def set_derived_names(self):
+        """The names kept for search and for sorting, from the names in both languages."""
+        self.search_name = self.folded_names()
+        self.sort_name_es = sort_name(self.name_es or self.name_en)[:200]
+        self.sort_name_en = sort_name(self.name_en or self.name_es)[:200]
+
+    @staticmethod
+    def reader_order():
+        """The order of a list of partners for the reader's language: by the name they read,
+        without case or accents, then by slug."""
+        return ["sort_name_en" if get_language() == "en" else "sort_name_es", "slug"]
 
     def get_absolute_url(self):
         return reverse("partners:detail", kwargs={"slug": self.slug})

@@ -1,8 +1,9 @@
 """Settings for the PPCI Case Book.
 
 One module, configured from the environment. Production is the default: with no
-environment at all, DEBUG is off and every transport-security setting is on. For local
-work, set ``DEBUG=1`` (the README's run command does).
+environment at all, DEBUG is off and every transport-security setting is on. To look at the
+portal on this machine as visitors see it, set ``PPCI_LOCAL=1`` (the README's run command
+does); for development with Django's debugging pages, ``DEBUG=1``.
 """
 
 import os
@@ -36,6 +37,12 @@ def envlist(name, default):
 
 
 DEBUG = envbool("DEBUG", False)
+# A server on this machine only (the README's run command): the pages as visitors get them,
+# DEBUG off with the friendly 404 and 500 pages, but over plain HTTP on the loopback
+# interface, with the static files read from the source tree (no collectstatic), and only
+# loopback host names. ``check --deploy`` reports each transport setting it turns off.
+LOCAL = envbool("PPCI_LOCAL", False)
+LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 
 
 def local_secret_key():
@@ -67,7 +74,9 @@ SECRET_KEY_FROM_ENVIRONMENT = bool(os.environ.get("SECRET_KEY"))
 # Load balancers ask /health/ over plain HTTP.
 SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 
-ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", LOOPBACK_HOSTS)
+if LOCAL:
+    ALLOWED_HOSTS = [host for host in ALLOWED_HOSTS if host in LOOPBACK_HOSTS] or LOOPBACK_HOSTS
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -233,6 +242,8 @@ TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
 LANGUAGE_CODE = "es"
 LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Where the portal's number formats differ from Django's (ppci/formats/es: “100.000”).
+FORMAT_MODULE_PATH = ["ppci.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -249,24 +260,25 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
+            if DEBUG or LOCAL
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_USE_FINDERS = DEBUG or LOCAL
 
-# Transport and cookie security: on unless DEBUG, each can be overridden.
+# Transport and cookie security: on unless DEBUG or LOCAL, each can be overridden.
+PLAIN_HTTP = DEBUG or LOCAL
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
-SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not PLAIN_HTTP)
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if PLAIN_HTTP else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", not DEBUG)
-CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", not DEBUG)
+SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", not PLAIN_HTTP)
+CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", not PLAIN_HTTP)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

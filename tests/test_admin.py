@@ -519,4 +519,4 @@ def test_it_lists_initiatives_without_a_query_per_row(editor, count, django_asse
     with django_assert_num_queries(9):
         response = browser.get(reverse("admin:casebook_initiative_changelist"))
 
-    assert response.content.decode().count('<td class="field-place_name">Medellín (') == count
+    assert response.content.decode().count('<td class="field-place_name">Medellín, ') == count

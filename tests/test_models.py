@@ -106,14 +106,14 @@ def test_published_leaves_out_drafts():
 def test_figures_read_as_a_person_says_them():
     initiative = make_initiative()
     cases = [
-        ({"value": 40, "unit": "percent", "direction": "decrease"}, "−40 %"),
-        ({"value": "23.6", "unit": "percent", "direction": "decrease"}, "−23.6 %"),
+        ({"value": 40, "unit": "percent", "direction": "decrease"}, "−40%"),
+        ({"value": "23.6", "unit": "percent", "direction": "decrease"}, "−23.6%"),
         ({"value": 7000, "unit": "people", "qualifier": "more-than"}, "more than 7,000 people"),
         ({"value": 10000, "value_max": 50000, "unit": "usd"}, "US$10,000–50,000"),
         ({"value": 5000000, "unit": "eur"}, "€5,000,000"),
         (
             {"value": 90, "unit": "percent", "direction": "decrease", "qualifier": "more-than"},
-            "a fall of more than 90 %",
+            "a fall of more than 90%",  # English writes no space before %
         ),
     ]
     for index, (fields, expected) in enumerate(cases):

@@ -23,7 +23,16 @@ from reversion.admin import VersionAdmin
 from reversion.models import Version
 
 # Rebuilt from the other fields on every save.
-DERIVED_FIELDS = {"search_document", "search_name", "partner_sectors", "partner_kinds"}
+DERIVED_FIELDS = {
+    "search_document",
+    "search_name",
+    "sort_name_es",
+    "sort_name_en",
+    "sort_title_es",
+    "sort_title_en",
+    "partner_sectors",
+    "partner_kinds",
+}
 
 
 def stored_fields(model):

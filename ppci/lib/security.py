@@ -65,6 +65,20 @@ def check_secret_key(app_configs, **kwargs):
     return errors
 
 
+@register(Tags.security, deploy=True)
+def check_not_local(app_configs, **kwargs):
+    """PPCI_LOCAL serves this machine alone over plain HTTP: never a production server."""
+    if getattr(settings, "LOCAL", False):
+        return [
+            Error(
+                "PPCI_LOCAL is on: the portal is served over plain HTTP to this machine only.",
+                hint="Unset PPCI_LOCAL in production.",
+                id="ppci.E003",
+            )
+        ]
+    return []
+
+
 @receiver(user_locked_out)
 def log_lockout(sender, request, username, ip_address, **kwargs):
     logger.warning(
