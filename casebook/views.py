@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.db.models import Count, Q
 from django.http import HttpResponse
@@ -12,7 +14,7 @@ from ppci.lib.facets import build_facets
 from ppci.lib.limits import refuse_oversized_query
 from ppci.lib.paging import paginate
 
-from . import citation, exports, proposals, search
+from . import citation, exports, maps, proposals, search
 from .compare import MAX_CASES, chosen_initiatives
 from .corrections import CorrectionForm, client_key, count_accepted, over_limit
 from .filters import SORTS, InitiativeFilter, Vocabulary
@@ -59,6 +61,7 @@ def case_book_counts():
             .order_by()
         ),
         "initiatives": published.count(),
+        "cities": maps.published_per_city(),
     }
 
 
@@ -83,6 +86,7 @@ def home(request):
         ],
         "latest": published.for_listing().order_by("-published_at", "slug")[:6],
         "initiative_count": counts["initiatives"],
+        "map": maps.world_map(counts["cities"], total=counts["initiatives"]),
     }
     return render(request, "casebook/home.html", context)
 
@@ -108,6 +112,7 @@ def initiative_list(request):
             initiative.snippet = search.snippet(initiative, query)
     facets, chips = build_facets(filterset, request)
     context = {
+        "results_map": results_map(request, filterset, page.paginator.count),
         "filterset": filterset,
         "page": page,
         "initiatives": initiatives,
@@ -121,6 +126,29 @@ def initiative_list(request):
         "year_to": request.GET.get("year_to", ""),
     }
     return render(request, "casebook/initiative_list.html", context)
+
+
+def results_map(request, filterset, total):
+    """The list's results on a map, all of them and not only this page's: their count per
+    city is the city facet's (counted with every other filter), within the chosen cities."""
+    chosen = set(filterset.selected("city"))
+    cities = {city.slug: city for city in filterset.vocabulary.cities}
+    entries = [
+        (cities[slug], count)
+        for slug, count in filterset.facet_counts()["city"].items()
+        if slug in cities and count and (not chosen or slug in chosen)
+    ]
+    # A marker narrows the list to its city, keeping the other filters.
+    kept = urlencode(
+        [
+            (name, value)
+            for name, values in request.GET.lists()
+            if name not in ("city", "page")
+            for value in values
+        ]
+    )
+    prefix = f"?{kept}&city=" if kept else "?city="
+    return maps.world_map(entries, total=total, url=lambda city: prefix + city.slug, members=False)
 
 
 @refuse_oversized_query
@@ -189,7 +217,11 @@ def public_cities():
 
 
 def city_list(request):
-    return render(request, "casebook/city_list.html", {"cities": public_cities()})
+    cities = list(public_cities())
+    entries = [(maps.CityFacts.of(city), city.initiative_count) for city in cities]
+    return render(
+        request, "casebook/city_list.html", {"cities": cities, "map": maps.world_map(entries)}
+    )
 
 
 def city_detail(request, slug):
