@@ -14,7 +14,7 @@ from ppci.lib.facets import build_facets
 from ppci.lib.limits import refuse_oversized_query
 from ppci.lib.paging import paginate
 
-from . import citation, exports, maps, proposals, search
+from . import citation, exports, jsonld, maps, proposals, search
 from .compare import MAX_CASES, chosen_initiatives
 from .corrections import CorrectionForm, client_key, count_accepted, over_limit
 from .filters import SORTS, InitiativeFilter, Vocabulary
@@ -181,6 +181,7 @@ def initiative_detail(request, slug):
         "figures": list(initiative.figures.all()),
         "related": related_initiatives(initiative),
         "citation": citation.citation(initiative, url),
+        "json_ld": jsonld.initiative(request, initiative),
     }
     return render(request, "casebook/initiative_detail.html", context)
 
@@ -198,12 +199,15 @@ def theme_detail(request, slug):
     theme = get_object_or_404(Theme.objects.select_related("example"), slug=slug)
     if theme.example and not theme.example.is_published:
         theme.example = None
-    initiatives = Initiative.objects.published().filter(themes=theme).for_listing()
+    initiatives = list(
+        Initiative.objects.published().filter(themes=theme).for_listing().order_by("title_es")
+    )
     neighbours = list(Theme.objects.order_by("order"))
     index = [t.pk for t in neighbours].index(theme.pk)
     context = {
         "theme": theme,
-        "initiatives": initiatives.order_by("title_es"),
+        "initiatives": initiatives,
+        "json_ld": jsonld.theme(request, theme, initiatives),
         "previous": neighbours[index - 1] if index > 0 else None,
         "next": neighbours[index + 1] if index + 1 < len(neighbours) else None,
     }
@@ -226,12 +230,15 @@ def city_list(request):
 
 def city_detail(request, slug):
     city = get_object_or_404(public_cities(), slug=slug)
-    initiatives = Initiative.objects.published().filter(city=city).for_listing()
-    return render(
-        request,
-        "casebook/city_detail.html",
-        {"city": city, "initiatives": initiatives.order_by("title_es")},
+    initiatives = list(
+        Initiative.objects.published().filter(city=city).for_listing().order_by("title_es")
     )
+    context = {
+        "city": city,
+        "initiatives": initiatives,
+        "json_ld": jsonld.city(request, city, initiatives),
+    }
+    return render(request, "casebook/city_detail.html", context)
 
 
 def guide(request):
