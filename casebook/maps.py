@@ -9,6 +9,7 @@ vocabulary (``filters.Vocabulary``), read once per change of content. The marker
 written in Python (``ppci.lib.worldmap``), not by a template per marker.
 """
 
+import functools
 import itertools
 from dataclasses import dataclass
 
@@ -85,21 +86,43 @@ def published_per_city():
     return [(CityFacts(*row[:-1]), row[-1]) for row in rows]
 
 
-def describe(city, count, member):
-    """A marker's and a list item's words: “Boston, United States: 1 initiative”."""
-    parts = []
-    if count:
-        parts.append(
-            ngettext("%(count)s initiative", "%(count)s initiatives", count)
-            % {"count": number_format(count, force_grouping=True)}
-        )
-    if member:
-        parts.append(_("Strong Cities Network member"))
-    return _("%(city)s, %(country)s: %(facts)s") % {
-        "city": city.name,
-        "country": countries.name(city.country),
-        "facts": "; ".join(parts),
-    }
+@functools.lru_cache(maxsize=1024)
+def country_name(language, code):
+    """A country's name in a language: the same for as long as the portal runs."""
+    return countries.name(code)
+
+
+def describer():
+    """A function that words a marker and its list item: “Boston, United States: 1
+    initiative”. Made once per map, so that each phrase and country name is looked up once,
+    not once per city."""
+    language = get_language()
+    english = language == "en"
+    pattern = _("%(city)s, %(country)s: %(facts)s")
+    member_words = _("Strong Cities Network member")
+    country_names = {}
+    count_words = {}
+
+    def describe(city, count, member):
+        parts = []
+        if count:
+            if count not in count_words:
+                count_words[count] = ngettext(
+                    "%(count)s initiative", "%(count)s initiatives", count
+                ) % {"count": number_format(count, force_grouping=True)}
+            parts.append(count_words[count])
+        if member:
+            parts.append(member_words)
+        if city.country not in country_names:
+            country_names[city.country] = country_name(language, city.country)
+        name = (city.name_en or city.name_es) if english else (city.name_es or city.name_en)
+        return pattern % {
+            "city": name,
+            "country": country_names[city.country],
+            "facts": "; ".join(parts),
+        }
+
+    return describe
 
 
 def city_url_pattern():
@@ -114,6 +137,7 @@ def world_map(entries, *, total=None, url=None, members=True, caption=""):
     for, when some may have no city; ``url``: a city's link (default: its page);
     ``members``: whether network membership is shown."""
     pattern = city_url_pattern() if url is None else None
+    describe = describer()
     places, unplaced = [], 0
     for city, count in entries:
         member = members and city.member

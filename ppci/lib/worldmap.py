@@ -10,10 +10,11 @@ The projection is Natural Earth I (Šavrič, Jenny, Patterson and Jenny, 2011; t
 d3-geo uses), cropped to the latitudes where people live: Antarctica is left out.
 """
 
+import functools
 import math
 from dataclasses import dataclass
+from html import escape
 
-from django.utils.html import escape, format_html_join
 from django.utils.safestring import mark_safe
 
 WIDTH = 1000
@@ -42,8 +43,10 @@ HEIGHT = round(SCALE * (_TOP - natural_earth(0, SOUTH)[1]))
 VIEW_BOX = f"0 0 {WIDTH} {HEIGHT}"
 
 
+@functools.lru_cache(maxsize=8192)
 def project(latitude, longitude):
-    """A place's position on the map, in the units of its view box (x right, y down)."""
+    """A place's position on the map, in the units of its view box (x right, y down). Kept
+    for the places already seen: cities do not move."""
     latitude = max(SOUTH, min(NORTH, float(latitude)))
     x, y = natural_earth(float(longitude), latitude)
     return round(SCALE * (x + _EAST), 1), round(SCALE * (_TOP - y), 1)
@@ -105,6 +108,8 @@ def markers(places):
 
 def as_list(places):
     """The same places as list items: each a link with its own words."""
-    return format_html_join(
-        "", '<li><a href="{}">{}</a></li>', ((place.url, place.name) for place in places)
+    return mark_safe(  # noqa: S308 (escaped)
+        "".join(
+            f'<li><a href="{escape(place.url)}">{escape(place.name)}</a></li>' for place in places
+        )
     )
