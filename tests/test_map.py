@@ -149,6 +149,30 @@ def test_a_city_without_coordinates_is_listed_but_not_drawn(client):
     assert "1 initiative is in a city whose position is not recorded yet" in listing
 
 
+def test_at_network_scale_the_map_draws_the_cities_with_most_cases_and_says_so(client, settings):
+    import casebook.maps
+
+    theme = make_theme(slug="trust-building", order=1)
+    for number in range(4):
+        city = make_city(slug=f"c{number}", latitude=number, longitude=number)
+        for _ in range(number + 1):
+            make_initiative(themes=[theme], city=city)
+    casebook.maps.MAX_MARKERS, kept = 2, casebook.maps.MAX_MARKERS
+    try:
+        response = client.get("/en/cities/")
+    finally:
+        casebook.maps.MAX_MARKERS = kept
+    assert sorted(markers(response)) == ["/en/cities/c2/", "/en/cities/c3/"]
+    assert "The map shows the 2 cities with the most initiatives; 2 more cities are not drawn." in (
+        response.content.decode()
+    )
+
+
+def test_an_empty_case_book_shows_no_map(client, db):
+    for path in ("/en/", "/en/cities/", "/en/initiatives/"):
+        assert "world-map" not in client.get(path).content.decode(), path
+
+
 # The list's map -------------------------------------------------------------------------
 
 
