@@ -547,11 +547,23 @@ class InitiativeAdmin(HistoryAdmin):
 
 @admin.register(City)
 class CityAdmin(HistoryAdmin):
-    list_display = ["name", "country", "is_network_member"]
+    list_display = ["name", "country", "is_network_member", "on_the_map"]
     list_filter = ["is_network_member", ("country", CountryFilter)]
     search_fields = ["name_es", "name_en", "slug"]
     prepopulated_fields = {"slug": ("name_es",)}
-    fields = ["name", "slug", "country", "description", "is_network_member", "network_note"]
+    fields = [
+        "name",
+        "slug",
+        "country",
+        ("latitude", "longitude"),
+        "description",
+        "is_network_member",
+        "network_note",
+    ]
+
+    @admin.display(description=_("on the map"), boolean=True, ordering="latitude")
+    def on_the_map(self, city):
+        return city.latitude is not None and city.longitude is not None
 
 
 @admin.register(Theme)

@@ -19,6 +19,7 @@ from ppci.lib.countries import country_codes
 from ppci.lib.facets import CountryFilter, FacetedFilterSet
 
 from . import search
+from .maps import CityFacts
 from .models import (
     City,
     Funding,
@@ -89,7 +90,8 @@ class Vocabulary:
             themes=Term.all_of(Theme.objects.order_by("order")),
             fundings=Term.all_of(fundings),
             issues=Term.all_of(issues),
-            cities=Term.all_of(cities),
+            # With their places, so that the list's map needs no query of its own.
+            cities=CityFacts.all_of(cities),
         )
 
 

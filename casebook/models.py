@@ -3,6 +3,7 @@ from typing import NamedTuple
 import reversion
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Prefetch, Q
 from django.urls import reverse
@@ -20,7 +21,7 @@ from ppci.lib.text import sort_name
 DERIVED_MASKS = ("partner_sectors", "partner_kinds")
 
 
-class City(SlugNamedModel):
+class City(ConstraintErrorsOnFields, SlugNamedModel):
     country = CountryField(_("country"))
     description = models.TextField(_("description"), blank=True)
     is_network_member = models.BooleanField(
@@ -29,12 +30,57 @@ class City(SlugNamedModel):
         help_text=_("The city belongs to the Strong Cities Network."),
     )
     network_note = models.TextField(_("note on network membership"), blank=True)
+    # Where the city's centre is (WGS 84, decimal degrees), for the map. Empty until staff
+    # fill it in: a city without both is listed but not drawn.
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=7,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+        help_text=_("Of the city centre, in decimal degrees: positive north, such as 37.9870."),
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=7,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+        help_text=_("Of the city centre, in decimal degrees: negative west, such as -1.1300."),
+    )
     is_demo = models.BooleanField(_("demo data"), default=False, editable=False)
+
+    constraint_error_fields = {"latitude_range": "latitude", "longitude_range": "longitude"}
 
     class Meta:
         ordering = ["name", "slug"]
         verbose_name = _("city")
         verbose_name_plural = _("cities")
+        constraints = [
+            models.CheckConstraint(
+                name="city_latitude_in_range",
+                condition=Q(latitude__isnull=True) | Q(latitude__range=(-90, 90)),
+                violation_error_code="latitude_range",
+                violation_error_message=_("A latitude lies between -90 and 90 degrees."),
+            ),
+            models.CheckConstraint(
+                name="city_longitude_in_range",
+                condition=Q(longitude__isnull=True) | Q(longitude__range=(-180, 180)),
+                violation_error_code="longitude_range",
+                violation_error_message=_("A longitude lies between -180 and 180 degrees."),
+            ),
+            models.CheckConstraint(
+                name="city_coordinates_together",
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__isnull=False, longitude__isnull=False),
+                violation_error_code="coordinates_together",
+                violation_error_message=_(
+                    "A city has both its latitude and its longitude, or neither."
+                ),
+            ),
+        ]
 
     def get_absolute_url(self):
         return reverse("casebook:city", kwargs={"slug": self.slug})

@@ -13,6 +13,7 @@ from ppci.lib.facets import build_facets
 from ppci.lib.limits import refuse_oversized_query
 from ppci.lib.paging import paginate
 
+from . import jsonld
 from .filters import title_in_language
 from .models import Initiative, Partnership
 
@@ -89,6 +90,7 @@ def partner_detail(request, slug):
     context = {
         "partner": partner,
         "initiatives": entries,
+        "json_ld": jsonld.partner(request, partner, entries),
         "page": page,
         "problems": problems,
     }

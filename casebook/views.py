@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.db.models import Count, Q
 from django.http import HttpResponse
@@ -14,7 +16,7 @@ from ppci.lib.limits import refuse_oversized_query
 from ppci.lib.paging import paginate
 from ppci.lib.text import sort_key
 
-from . import citation, exports, proposals, search
+from . import citation, exports, jsonld, maps, proposals, search
 from .compare import MAX_CASES, MIN_CASES, chosen_initiatives, partners_by_sector, removal_urls
 from .corrections import CorrectionForm, client_key, count_accepted, over_limit
 from .filters import SORTS, InitiativeFilter, Vocabulary, title_in_language
@@ -62,6 +64,7 @@ def case_book_counts():
             .order_by()
         ),
         "initiatives": published.count(),
+        "cities": maps.published_per_city(),
     }
 
 
@@ -86,6 +89,7 @@ def home(request):
         ],
         "latest": published.for_listing().order_by("-published_at", "slug")[:6],
         "initiative_count": counts["initiatives"],
+        "map": maps.world_map(counts["cities"], total=counts["initiatives"]),
     }
     return render(request, "casebook/home.html", context)
 
@@ -111,6 +115,7 @@ def initiative_list(request):
             initiative.snippet = search.snippet(initiative, query)
     facets, chips = build_facets(filterset, request)
     context = {
+        "results_map": results_map(request, filterset, page.paginator.count),
         "filterset": filterset,
         "page": page,
         "initiatives": initiatives,
@@ -126,6 +131,29 @@ def initiative_list(request):
         "year_to": request.GET.get("year_to", ""),
     }
     return render(request, "casebook/initiative_list.html", context)
+
+
+def results_map(request, filterset, total):
+    """The list's results on a map, all of them and not only this page's: their count per
+    city is the city facet's (counted with every other filter), within the chosen cities."""
+    chosen = set(filterset.selected("city"))
+    cities = {city.slug: city for city in filterset.vocabulary.cities}
+    entries = [
+        (cities[slug], count)
+        for slug, count in filterset.facet_counts()["city"].items()
+        if slug in cities and count and (not chosen or slug in chosen)
+    ]
+    # A marker narrows the list to its city, keeping the other filters.
+    kept = urlencode(
+        [
+            (name, value)
+            for name, values in request.GET.lists()
+            if name not in ("city", "page")
+            for value in values
+        ]
+    )
+    prefix = f"?{kept}&city=" if kept else "?city="
+    return maps.world_map(entries, total=total, url=lambda city: prefix + city.slug, members=False)
 
 
 @refuse_oversized_query
@@ -191,6 +219,7 @@ def initiative_detail(request, slug):
         "figures": list(initiative.figures.all()),
         "related": related_initiatives(initiative),
         "citation": citation.citation(initiative, url),
+        "json_ld": jsonld.initiative(request, initiative),
     }
     return render(request, "casebook/initiative_detail.html", context)
 
@@ -208,12 +237,18 @@ def theme_detail(request, slug):
     theme = get_object_or_404(Theme.objects.select_related("example"), slug=slug)
     if theme.example and not theme.example.is_published:
         theme.example = None
-    initiatives = Initiative.objects.published().filter(themes=theme).for_listing()
+    initiatives = list(
+        Initiative.objects.published()
+        .filter(themes=theme)
+        .for_listing()
+        .order_by(title_in_language(), "slug")
+    )
     neighbours = list(Theme.objects.order_by("order"))
     index = [t.pk for t in neighbours].index(theme.pk)
     context = {
         "theme": theme,
-        "initiatives": initiatives.order_by(title_in_language(), "slug"),
+        "initiatives": initiatives,
+        "json_ld": jsonld.theme(request, theme, initiatives),
         "previous": neighbours[index - 1] if index > 0 else None,
         "next": neighbours[index + 1] if index + 1 < len(neighbours) else None,
     }
@@ -238,21 +273,32 @@ def countries_with_initiatives():
 
 def city_list(request):
     cities = sorted(public_cities(), key=lambda city: sort_key(city.name))
+    entries = [(maps.CityFacts.of(city), city.initiative_count) for city in cities]
     return render(
         request,
         "casebook/city_list.html",
-        {"cities": cities, "countries": countries_with_initiatives()},
+        {
+            "cities": cities,
+            "countries": countries_with_initiatives(),
+            "map": maps.world_map(entries),
+        },
     )
 
 
 def city_detail(request, slug):
     city = get_object_or_404(public_cities(), slug=slug)
-    initiatives = Initiative.objects.published().filter(city=city).for_listing()
-    return render(
-        request,
-        "casebook/city_detail.html",
-        {"city": city, "initiatives": initiatives.order_by(title_in_language(), "slug")},
+    initiatives = list(
+        Initiative.objects.published()
+        .filter(city=city)
+        .for_listing()
+        .order_by(title_in_language(), "slug")
     )
+    context = {
+        "city": city,
+        "initiatives": initiatives,
+        "json_ld": jsonld.city(request, city, initiatives),
+    }
+    return render(request, "casebook/city_detail.html", context)
 
 
 def guide(request):

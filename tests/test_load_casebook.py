@@ -82,3 +82,29 @@ def test_a_changed_fixture_updates_only_what_changed(casebook, tmp_path):
     call_command("load_casebook", directory=str(tmp_path))
     assert Initiative.objects.get(slug="ruta-n").title_en == "Ruta N (Medellín)"
     assert Initiative.objects.get(slug="gcerf").updated_at == untouched
+
+
+# The city centres the map draws, as GeoNames gives them (geonames.org, its feature id):
+# true, checkable positions, to four decimals.
+CITY_CENTRES = {
+    "boston": ("42.3584", "-71.0598"),  # 4930956
+    "bromley": ("51.4061", "0.0152"),  # 2654588
+    "leicester": ("52.6386", "-1.1317"),  # 2644668
+    "medellin": ("6.2450", "-75.5715"),  # 3674962
+    "memphis": ("35.1495", "-90.0490"),  # 4641239
+    "peterborough": ("52.5736", "-0.2478"),  # 2640354
+    "sao-paulo": ("-23.5475", "-46.6361"),  # 3448439
+    "murcia": ("37.9870", "-1.1300"),  # 2513416
+}
+
+
+def test_every_city_of_the_case_book_has_its_centre_and_loading_again_keeps_it(casebook):
+    City = apps.get_model("casebook", "City")
+    cities = {city.slug: city for city in City.objects.all()}
+    for slug, city in cities.items():
+        assert city.latitude is not None and city.longitude is not None, slug
+    for slug, (latitude, longitude) in CITY_CENTRES.items():
+        assert (str(cities[slug].latitude), str(cities[slug].longitude)) == (latitude, longitude)
+    call_command("load_casebook", verbosity=0)
+    again = dict(City.objects.values_list("slug", "latitude"))
+    assert again == {slug: city.latitude for slug, city in cities.items()}

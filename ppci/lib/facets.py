@@ -175,7 +175,13 @@ class FacetedFilterSet(django_filters.FilterSet):
     # Counting ---------------------------------------------------------------------------
 
     def facet_counts(self):
-        """For each facet, how many rows each option gives with the other filters."""
+        """For each facet, how many rows each option gives with the other filters: worked
+        out (or read from the cache) once per filterset, whatever asks for them."""
+        if not hasattr(self, "_facet_counts"):
+            self._facet_counts = self._read_facet_counts()
+        return self._facet_counts
+
+    def _read_facet_counts(self):
         self.form.is_valid()
         if not self.remember_counts_as:
             return self._count_facets()
