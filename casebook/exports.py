@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import Country
 
 from partners.models import Kind, Sector
+from ppci.lib.text import fold
 
 from .models import (
     Direction,
@@ -212,6 +213,12 @@ def choice(choices, value):
         return (value, str(choices(value).label))
     except ValueError:
         return (value, value)
+
+
+def by_label(pairs):
+    """(code, label) pairs in the order a reader looks for them: by label, without regard to
+    case or accents, as the pages list them."""
+    return sorted(pairs, key=lambda pair: (fold(pair[1]), pair[0]))
 
 
 def partner_list(row, sector=None):
@@ -415,10 +422,10 @@ class Rows:
         return [self.vocabulary[Theme][pk] for pk in ids]
 
     def fundings(self, initiative):
-        return sorted(self.vocabulary[Funding][pk] for pk in initiative.funding_ids)
+        return by_label(self.vocabulary[Funding][pk] for pk in initiative.funding_ids)
 
     def issues(self, initiative):
-        return sorted(self.vocabulary[Issue][pk] for pk in initiative.issue_ids)
+        return by_label(self.vocabulary[Issue][pk] for pk in initiative.issue_ids)
 
     def __iter__(self):
         keys = list(self.initiatives.values_list("pk", flat=True))
@@ -544,7 +551,10 @@ def filter_words(filterset):
         if value in (None, "", [], ()):
             continue
         values = value if isinstance(value, (list, tuple)) else [value]
-        labels = dict(getattr(filterset.form.fields[name], "choices", None) or [])
+        if name == "country":  # every country of the world: named one by one
+            labels = {code: Country(code).name for code in values}
+        else:
+            labels = dict(getattr(filterset.form.fields[name], "choices", ()))
         names = []
         for item in values:
             if isinstance(item, Decimal):
