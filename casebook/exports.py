@@ -16,10 +16,12 @@ import json
 import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.text import slugify
 from django.utils.translation import get_language, gettext, pgettext
 from django.utils.translation import gettext_lazy as _
@@ -77,15 +79,18 @@ def briefing_paper():
     }
 
 
-def in_language(spanish, english):
+def in_language(spanish, english, language=None):
     """A translated text as the pages show it: the visitor's language, else the other one."""
-    if get_language() == "en":
+    if (language or get_language()) == "en":
         return english or spanish or ""
     return spanish or english or ""
 
 
-def text(instance, field):
-    return in_language(getattr(instance, f"{field}_es", ""), getattr(instance, f"{field}_en", ""))
+def text(row, field):
+    """A row's text ``field`` in the export's language."""
+    return in_language(
+        getattr(row, f"{field}_es", ""), getattr(row, f"{field}_en", ""), row.exports.language
+    )
 
 
 # Columns ---------------------------------------------------------------------------------
@@ -223,9 +228,9 @@ def by_label(pairs):
 
 def partner_list(row, sector=None):
     return [
-        f"{p['name']} ({', '.join(label for _code, label in p['roles'])})"
+        f"{p.name} ({', '.join(row.exports.choice(Role, role)[1] for role in p.roles)})"
         for p in row.partner_rows
-        if sector is None or p["sector"] == sector
+        if sector is None or p.sector == sector
     ]
 
 
@@ -244,7 +249,7 @@ INITIATIVE_COLUMNS = [
     Coded(
         "country",
         _("Country"),
-        lambda i: (i.country.code, i.exports.country_name(i.country.code)),
+        lambda i: (i.country, i.exports.country_name(i.country)),
         code_label=_("Country code (ISO 3166-1)"),
     ),
     Column("place", _("Place"), lambda i: text(i, "place")),
@@ -253,10 +258,12 @@ INITIATIVE_COLUMNS = [
     Coded(
         "programming",
         _("Programming"),
-        lambda i: choice(Programming, i.programming),
+        lambda i: i.exports.choice(Programming, i.programming),
         code_label=_("Programming code"),
     ),
-    Coded("scale", _("Scale"), lambda i: choice(Scale, i.scale), code_label=_("Scale code")),
+    Coded(
+        "scale", _("Scale"), lambda i: i.exports.choice(Scale, i.scale), code_label=_("Scale code")
+    ),
     Coded(
         "themes",
         _("Work themes"),
@@ -280,7 +287,7 @@ INITIATIVE_COLUMNS = [
     Column(
         "partner_websites",
         _("Partner websites"),
-        lambda i: [f"{p['name']}: {p['website']}" for p in i.partner_rows if p["website"]],
+        lambda i: [f"{p.name}: {p.website}" for p in i.partner_rows if p.website],
         json=False,
     ),
     Coded(
@@ -309,19 +316,29 @@ INITIATIVE_COLUMNS = [
 
 # One row per partner of an initiative, its roles together, in the order of the case's page.
 PARTNER_COLUMNS = [
-    Column(
-        "initiative", _("Initiative (slug)"), lambda p: p["initiative"], machine=True, json=False
-    ),
-    Column("slug", _("Partner (slug)"), lambda p: p["slug"], machine=True),
-    Column("name", _("Partner"), lambda p: p["name"]),
+    Column("initiative", _("Initiative (slug)"), lambda p: p.initiative, machine=True, json=False),
+    Column("slug", _("Partner (slug)"), lambda p: p.slug, machine=True),
+    Column("name", _("Partner"), lambda p: p.name),
     Coded(
-        "sector", _("Sector"), lambda p: choice(Sector, p["sector"]), code_label=_("Sector code")
+        "sector",
+        _("Sector"),
+        lambda p: p.exports.choice(Sector, p.sector),
+        code_label=_("Sector code"),
     ),
     Coded(
-        "kind", _("Kind of partner"), lambda p: choice(Kind, p["kind"]), code_label=_("Kind code")
+        "kind",
+        _("Kind of partner"),
+        lambda p: p.exports.choice(Kind, p.kind),
+        code_label=_("Kind code"),
     ),
-    Coded("roles", _("Roles"), lambda p: p["roles"], code_label=_("Role codes"), many=True),
-    Column("website", _("Website"), lambda p: p["website"], machine=True, format="uri"),
+    Coded(
+        "roles",
+        _("Roles"),
+        lambda p: [p.exports.choice(Role, role) for role in p.roles],
+        code_label=_("Role codes"),
+        many=True,
+    ),
+    Column("website", _("Website"), lambda p: p.website, machine=True, format="uri"),
 ]
 
 FIGURE_COLUMNS = [
@@ -335,22 +352,22 @@ FIGURE_COLUMNS = [
     Coded(
         "kind",
         _("Kind of figure"),
-        lambda f: choice(FigureKind, f.kind),
+        lambda f: f.exports.choice(FigureKind, f.kind),
         code_label=_("Kind of figure code"),
     ),
     Coded(
         "qualifier",
         _("Qualifier"),
-        lambda f: choice(Qualifier, f.qualifier),
+        lambda f: f.exports.choice(Qualifier, f.qualifier),
         code_label=_("Qualifier code"),
     ),
     Column("value", _("Value"), lambda f: f.value, "number", machine=True),
     Column("value_max", _("Upper value"), lambda f: f.value_max, "number", machine=True),
-    Coded("unit", _("Unit"), lambda f: choice(Unit, f.unit), code_label=_("Unit code")),
+    Coded("unit", _("Unit"), lambda f: f.exports.choice(Unit, f.unit), code_label=_("Unit code")),
     Coded(
         "direction",
         _("Direction"),
-        lambda f: choice(Direction, f.direction),
+        lambda f: f.exports.choice(Direction, f.direction),
         code_label=_("Direction code"),
     ),
     Column("period_start", _("From year"), lambda f: f.period_start, "year", machine=True),
@@ -387,16 +404,22 @@ def as_json(columns, row):
 
 
 class Rows:
-    """The export's initiatives, read a thousand at a time with their partners, figures and
-    sources: a few queries per thousand rows, whatever a row holds, so memory stays flat and
-    the first byte early. Vocabularies, labels and addresses are read once per export."""
+    """The export's initiatives, read a thousand at a time with what the export needs of their
+    partners, figures and sources: a few queries per thousand rows, whatever a row holds, so
+    memory stays flat and the first byte early. Rows are plain objects with every field of
+    the model (``row.title_es``, ``row.year_founded``, ``row.city.slug``…), not model
+    instances, except figures, whose wording the model writes. Vocabularies, labels and
+    addresses are read once per export."""
 
-    def __init__(self, initiatives, request):
+    def __init__(self, initiatives, request, partners=True, figures=True, sources=True):
         self.initiatives = initiatives
+        self.language = get_language()
+        self.with_partners, self.with_figures, self.with_sources = partners, figures, sources
         self.countries = {}
+        self.labels = {}
         self.vocabulary = {
             model: {
-                pk: (slug, in_language(es, en))
+                pk: (slug, in_language(es, en, self.language))
                 for pk, slug, es, en in model.objects.values_list(
                     "pk", "slug", "name_es", "name_en"
                 )
@@ -411,6 +434,13 @@ class Rows:
 
     def url(self, slug):
         return self.url_template.format(slug=slug)
+
+    def choice(self, choices, value):
+        """(code, label) of a TextChoices value, each label translated once per export."""
+        key = (choices, value)
+        if key not in self.labels:
+            self.labels[key] = choice(choices, value)
+        return self.labels[key]
 
     def country_name(self, code):
         if code not in self.countries:
@@ -439,13 +469,34 @@ class Rows:
             groups.setdefault(initiative_id, []).append(value)
         return groups
 
+    @staticmethod
+    def fields(model, leave_out=()):
+        """Every column of ``model``: the texts as ``title_es`` and ``title_en`` (the export
+        picks the language), not as ``title``, which would have the translation layer build an
+        instance per row."""
+        names = {f.attname for f in model._meta.concrete_fields}
+        return [
+            f.attname
+            for f in model._meta.concrete_fields
+            if f.name not in leave_out and f"{f.attname}_es" not in names
+        ]
+
+    def rows(self, queryset, fields):
+        for values in queryset.values(*fields):
+            yield SimpleNamespace(**values, exports=self)
+
     def chunk(self, keys):
-        initiatives = {
-            initiative.pk: initiative
-            for initiative in Initiative.objects.filter(pk__in=keys)
-            .select_related("city")
-            .defer("search_document")
-        }
+        city = ("city__slug", "city__name_es", "city__name_en")
+        initiatives = {}
+        for row in self.rows(
+            Initiative.objects.filter(pk__in=keys),
+            self.fields(Initiative, {"search_document"}) + list(city),
+        ):
+            slug, name_es, name_en = (row.__dict__.pop(field) for field in city)
+            row.city = slug and SimpleNamespace(
+                slug=slug, name_es=name_es, name_en=name_en, exports=self
+            )
+            initiatives[row.id] = row
         links = {
             name: self.grouped(
                 model.objects.filter(initiative_id__in=keys).values_list("initiative_id", field)
@@ -456,25 +507,35 @@ class Rows:
                 ("issue_ids", IssueLink, "issue_id"),
             )
         }
-        partnerships = self.grouped(
-            (p.initiative_id, p)
-            for p in Partnership.objects.filter(initiative_id__in=keys)
-            .select_related("partner")
-            .order_by("order", "partner__name", "pk")
-        )
-        figures = self.grouped(
-            (f.initiative_id, f)
-            for f in Figure.objects.filter(initiative_id__in=keys).order_by("order", "pk")
-        )
-        sources = self.grouped(
-            (s.initiative_id, s)
-            for s in Source.objects.filter(initiative_id__in=keys).order_by("order", "pk")
-        )
+        partnerships = figures = sources = {}
+        if self.with_partners:
+            partnerships = self.grouped(
+                (row[0], row[1:])
+                for row in Partnership.objects.filter(initiative_id__in=keys)
+                .order_by("order", "partner__name", "pk")
+                .values_list(
+                    "initiative_id", "partner_id", "partner__slug", "partner__name_es",
+                    "partner__name_en", "partner__sector", "partner__kind", "partner__website",
+                    "role",
+                )
+            )  # fmt: skip
+        if self.with_figures:
+            figures = self.grouped(
+                (f.initiative_id, f)
+                for f in Figure.objects.filter(initiative_id__in=keys).order_by("order", "pk")
+            )
+        if self.with_sources:
+            sources = self.grouped(
+                (s.initiative_id, s)
+                for s in self.rows(
+                    Source.objects.filter(initiative_id__in=keys).order_by("order", "pk"),
+                    self.fields(Source),
+                )
+            )
         for key in keys:
             initiative = initiatives.get(key)
             if initiative is None:
                 continue
-            initiative.exports = self
             for name, groups in links.items():
                 setattr(initiative, name, groups.get(key, []))
             initiative.partner_rows = self.partners(initiative, partnerships.get(key, []))
@@ -482,35 +543,31 @@ class Rows:
             initiative.source_rows = sources.get(key, [])
             for row in initiative.figure_rows + initiative.source_rows:
                 row.initiative_slug = initiative.slug
-                row.initiative = initiative  # what a figure's wording reads, without a query
+                row.exports = self
             yield initiative
 
-    @staticmethod
-    def partners(initiative, partnerships):
+    def partners(self, initiative, partnerships):
         """Each partner once, with its roles together, in the order of the case's page: by
         sector (public, private, community), then as the partnerships are ordered."""
         by_partner = {}
-        for partnership in partnerships:
-            partner = partnership.partner
-            entry = by_partner.setdefault(
-                partner.pk,
-                {
-                    "initiative": initiative.slug,
-                    "slug": partner.slug,
-                    "name": text(partner, "name"),
-                    "sector": partner.sector,
-                    "kind": partner.kind,
-                    "roles": [],
-                    "website": partner.website,
-                },
-            )
-            role = choice(Role, partnership.role)
-            if role not in entry["roles"]:
-                entry["roles"].append(role)
+        for partner_id, slug, name_es, name_en, sector, kind, website, role in partnerships:
+            if partner_id not in by_partner:
+                by_partner[partner_id] = SimpleNamespace(
+                    initiative=initiative.slug,
+                    slug=slug,
+                    name=in_language(name_es, name_en, self.language),
+                    sector=sector,
+                    kind=kind,
+                    roles=[],
+                    website=website,
+                    exports=self,
+                )
+            if role not in by_partner[partner_id].roles:
+                by_partner[partner_id].roles.append(role)
         sectors = list(Sector.values)
         return sorted(
             by_partner.values(),
-            key=lambda p: sectors.index(p["sector"]) if p["sector"] in sectors else len(sectors),
+            key=lambda p: sectors.index(p.sector) if p.sector in sectors else len(sectors),
         )
 
 
@@ -597,7 +654,9 @@ def csv_lines(columns, rows_of):
 
 
 def csv_response(initiatives, request, filterset=None):
-    rows = lambda: Rows(initiatives, request)  # noqa: E731 — read when the download starts
+    def rows():  # read when the download starts
+        return Rows(initiatives, request, figures=False, sources=False)
+
     response = StreamingHttpResponse(
         csv_lines(INITIATIVE_COLUMNS, rows), content_type="text/csv; charset=utf-8"
     )
@@ -606,7 +665,7 @@ def csv_response(initiatives, request, filterset=None):
 
 def figures_csv_response(initiatives, request, filterset=None):
     def figures():
-        for initiative in Rows(initiatives, request):
+        for initiative in Rows(initiatives, request, partners=False, sources=False):
             yield from initiative.figure_rows
 
     response = StreamingHttpResponse(
@@ -653,14 +712,30 @@ def sheet_names():
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+# A workbook is built whole before its first byte leaves (a zip of XML files), at a few
+# milliseconds per initiative: past this many the request would outlast a worker's patience.
+XLSX_MAX_INITIATIVES = 2000
+
+
 def xlsx_response(initiatives, request, filterset=None):
     """One sheet per table and one for the licence. openpyxl's write-only mode keeps each
     sheet's rows in a file on disk, so memory stays flat; the finished file is then sent in
     pieces."""
+    count = initiatives.count()
+    if count > XLSX_MAX_INITIATIVES:
+        return bad_request(
+            [
+                gettext(
+                    "The Excel workbook holds at most %(limit)s initiatives and this list has "
+                    "%(count)s: filter the list further, or take the CSV files, which have no "
+                    "limit."
+                )
+                % {"limit": number_format(XLSX_MAX_INITIATIVES), "count": number_format(count)}
+            ]
+        )
 
     def chunks():
         from openpyxl import Workbook
-        from openpyxl.cell import WriteOnlyCell
         from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
         workbook = Workbook(write_only=True)
@@ -674,13 +749,12 @@ def xlsx_response(initiatives, request, filterset=None):
         ]
 
         def written(sheet, values):
-            row = []
-            for value in values:
-                if isinstance(value, str):
-                    value = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-                    value.data_type = "s"  # text, even if it looks like a formula
-                row.append(value)
-            return row
+            # Every text went through neutralise(): none starts with "=", so openpyxl writes
+            # each as text, never as a formula. Control characters have no place in a sheet.
+            return [
+                ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+                for value in values
+            ]
 
         def typed(columns, row):
             values = []

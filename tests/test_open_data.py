@@ -406,3 +406,18 @@ def test_the_list_offers_every_file_and_states_the_licence(
     for export in EXPORTS:
         assert f'href="/{lang}/initiatives/{export}?theme=education"' in section
     assert f'href="/{lang}/initiatives/datapackage.json"' in section
+
+
+def test_a_workbook_too_large_to_build_in_time_is_refused_with_a_message(client, db, monkeypatch):
+    from casebook import exports
+
+    for _ in range(3):
+        make_initiative()
+    monkeypatch.setattr(exports, "XLSX_MAX_INITIATIVES", 2)
+
+    response = client.get("/es/initiatives/export.xlsx")
+
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "como máximo 2 iniciativas" in text and "tiene 3" in text
+    assert client.get("/es/initiatives/export.csv").status_code == 200
