@@ -16,6 +16,7 @@ import json
 import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from types import SimpleNamespace
 
 from django.http import HttpResponse, StreamingHttpResponse
@@ -118,6 +119,8 @@ class Column:
         return [cell(self.value(row))]
 
     def json_value(self, row):
+        if self.type == "string":
+            return self.value(row)
         return json_value(self.value(row))
 
     def fields(self):
@@ -417,6 +420,7 @@ class Rows:
         self.with_partners, self.with_figures, self.with_sources = partners, figures, sources
         self.countries = {}
         self.labels = {}
+        self.displays = {}
         self.vocabulary = {
             model: {
                 pk: (slug, in_language(es, en, self.language))
@@ -441,6 +445,22 @@ class Rows:
         if key not in self.labels:
             self.labels[key] = choice(choices, value)
         return self.labels[key]
+
+    def with_labels(self, instance):
+        """``instance`` whose ``get_<field>_display()`` read the export's labels: Django's
+        own rebuilds and translates a field's whole list of choices at every call, which a
+        figure's wording makes several times per figure."""
+        model = type(instance)
+        if model not in self.displays:
+            self.displays[model] = {
+                field.attname: {value: str(label) for value, label in field.flatchoices}
+                for field in model._meta.concrete_fields
+                if field.choices
+            }
+        for attname, labels in self.displays[model].items():
+            value = getattr(instance, attname)
+            setattr(instance, f"get_{attname}_display", partial(labels.get, value, value))
+        return instance
 
     def country_name(self, code):
         if code not in self.countries:
@@ -482,7 +502,8 @@ class Rows:
         ]
 
     def rows(self, queryset, fields):
-        for values in queryset.values(*fields):
+        # The fields are named in each language already: no rewriting, no fallback per row.
+        for values in queryset.rewrite(False).values(*fields):
             yield SimpleNamespace(**values, exports=self)
 
     def chunk(self, keys):
@@ -521,7 +542,7 @@ class Rows:
             )  # fmt: skip
         if self.with_figures:
             figures = self.grouped(
-                (f.initiative_id, f)
+                (f.initiative_id, self.with_labels(f))
                 for f in Figure.objects.filter(initiative_id__in=keys).order_by("order", "pk")
             )
         if self.with_sources:
