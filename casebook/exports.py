@@ -533,7 +533,8 @@ class Rows:
             partnerships = self.grouped(
                 (row[0], row[1:])
                 for row in Partnership.objects.filter(initiative_id__in=keys)
-                .order_by("order", "partner__name", "pk")
+                .rewrite(False)  # as the page orders them, without a fallback per row
+                .order_by("order", f"partner__name_{self.language}", "pk")
                 .values_list(
                     "initiative_id", "partner_id", "partner__slug", "partner__name_es",
                     "partner__name_en", "partner__sector", "partner__kind", "partner__website",
