@@ -12,6 +12,16 @@ urlpatterns = [
     path(
         "initiatives/export.json", views.initiative_export, {"format": "json"}, name="export-json"
     ),
+    path(
+        "initiatives/export-figures.csv",
+        views.initiative_export,
+        {"format": "figures-csv"},
+        name="export-figures-csv",
+    ),
+    path(
+        "initiatives/export.xlsx", views.initiative_export, {"format": "xlsx"}, name="export-xlsx"
+    ),
+    path("initiatives/datapackage.json", views.data_package, name="datapackage"),
     path("initiatives/<slug:slug>/", views.initiative_detail, name="detail"),
     path(
         "initiatives/<slug:slug>/cite.bib",

@@ -162,10 +162,17 @@ def initiative_export(request, format):
     problems = filterset.problems
     if problems:
         return exports.bad_request(problems)
-    initiatives = filterset.qs
-    if format == "csv":
-        return exports.csv_response(initiatives, request)
-    return exports.json_response(initiatives, request)
+    respond = {
+        "csv": exports.csv_response,
+        "figures-csv": exports.figures_csv_response,
+        "json": exports.json_response,
+        "xlsx": exports.xlsx_response,
+    }[format]
+    return respond(filterset.qs, request, filterset)
+
+
+def data_package(request):
+    return exports.datapackage_response(request)
 
 
 def partner_rows(partnerships):

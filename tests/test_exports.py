@@ -37,7 +37,7 @@ def test_it_exports_exactly_the_rows_of_the_list_on_every_page(client, initiativ
         response = client.get("/es/initiatives/", {"theme": "messaging", "page": number})
         listed += [i.slug for i in response.context["initiatives"]]
     rows = read_csv(client.get("/es/initiatives/export.csv", {"theme": "messaging"}))
-    assert [row["slug"] for row in rows] == listed
+    assert [row["Identificador (slug)"] for row in rows] == listed
     data = read_json(client.get("/es/initiatives/export.json", {"theme": "messaging"}))
     assert [item["slug"] for item in data["results"]] == listed
     assert "secret-draft" not in listed
@@ -48,17 +48,18 @@ def test_it_names_partners_and_themes_in_readable_columns(client, initiatives):
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
     row = read_csv(response)[0]
-    assert row["themes"] == "messaging"
-    assert row["private_partners"] == "Club (messenger)"
-    assert row["url"].endswith("/en/initiatives/case-0/")
+    assert row["Work themes"] == "Messaging"
+    assert row["Work theme codes"] == "messaging"
+    assert row["Private partners"] == "Club (messenger)"
+    assert row["Address (URL)"].endswith("/en/initiatives/case-0/")
     item = read_json(client.get("/en/initiatives/export.json"))["results"][0]
     assert item["partners"] == [
         {
             "slug": "club",
             "name": "Club",
-            "sector": "private",
-            "kind": "sports-team",
-            "role": "messenger",
+            "sector": {"code": "private", "label": "private"},
+            "kind": {"code": "sports-team", "label": "sports team"},
+            "roles": [{"code": "messenger", "label": "messenger"}],
             "website": "",
         }
     ]
@@ -68,7 +69,7 @@ def test_it_names_partners_and_themes_in_readable_columns(client, initiatives):
 def test_it_neutralises_cells_a_spreadsheet_would_run(client, db, start):
     make_initiative(slug="formula", title_en=f'{start}HYPERLINK("http://x")')
     row = read_csv(client.get("/en/initiatives/export.csv"))[0]
-    assert row["title"] == f'\'{start}HYPERLINK("http://x")'
+    assert row["Title"] == f'\'{start}HYPERLINK("http://x")'
 
 
 @pytest.mark.parametrize("url", ["/es/initiatives/export.csv", "/es/initiatives/export.json"])
@@ -110,4 +111,4 @@ def test_a_partners_website_is_on_its_page_and_in_both_exports(client, db):
     assert row["partners"][0]["website"] == "https://river-club.example"
     text = b"".join(client.get("/en/initiatives/export.csv").streaming_content).decode()
     (line,) = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    assert line["partner_websites"] == "River Club: https://river-club.example"
+    assert line["Partner websites"] == "River Club: https://river-club.example"

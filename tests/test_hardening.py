@@ -46,7 +46,7 @@ def test_it_neutralises_a_formula_inside_a_cell_of_several_values(client):
     response = client.get("/en/initiatives/export.csv")
     text = b"".join(response.streaming_content).decode()
     rows = list(csv.DictReader(io.StringIO(text)))
-    cell = rows[0]["partners"]
+    cell = rows[0]["Partners (roles)"]
     assert "'=1+2" in cell
     assert "; =" not in cell
 

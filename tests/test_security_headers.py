@@ -2,6 +2,7 @@
 HTTP Observatory grades A+; errors are friendly pages in both languages and never a traceback;
 the production settings pass ``check --deploy``."""
 
+import json
 import os
 import re
 import secrets
@@ -40,6 +41,9 @@ PAGES = [
     ("/{lang}/initiatives/impact/cite.ris", 200),
     ("/{lang}/initiatives/export.csv", 200),
     ("/{lang}/initiatives/export.json", 200),
+    ("/{lang}/initiatives/export-figures.csv", 200),
+    ("/{lang}/initiatives/export.xlsx", 200),
+    ("/{lang}/initiatives/datapackage.json", 200),
     ("/{lang}/initiatives/export.json?country=zz-not-a-country", 400),
     ("/{lang}/partners/", 200),
     ("/{lang}/partners/brand/", 200),
@@ -117,6 +121,13 @@ def test_it_keeps_the_public_pages_free_of_inline_script_and_style(client, site,
         if "html" not in response["Content-Type"]:
             continue
         body = response.content.decode()
+        # A JSON-LD data block runs nothing; it is the only <script> a page may hold, and its
+        # JSON cannot close the element early.
+        blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', body, re.S)
+        for block in blocks:
+            json.loads(block)
+            assert "<" not in block, path
+        body = re.sub(r'<script type="application/ld\+json">.*?</script>', "", body, flags=re.S)
         assert "<style" not in body, path
         assert " style=" not in body, path
         # The only script elements are schema.org data (JSON-LD), which no browser runs.

@@ -115,10 +115,10 @@ def test_it_compares_two_cases_and_downloads_the_filtered_list_as_csv(visitor, l
     page.goto(f"{live_casebook.url}/en/initiatives/?theme=messaging")
     titles = page.locator(".card-title").all_inner_texts()
     with page.expect_download() as download_info:
-        page.locator(".downloads").get_by_role("link", name="CSV").click()
+        page.locator(".downloads").get_by_role("link", name="CSV", exact=True).click()
     download = download_info.value
     assert download.suggested_filename.endswith(".csv")
     with open(download.path(), encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(io.StringIO(handle.read())))
-    assert sorted(row["title"] for row in rows) == sorted(titles)
-    assert all("messaging" in row["themes"] for row in rows)
+    assert sorted(row["Title"] for row in rows) == sorted(titles)
+    assert all("messaging" in row["Work theme codes"] for row in rows)
