@@ -22,11 +22,14 @@ from ppci.lib.facets import CountryFilter, FacetedFilterSet
 from . import search
 from .models import (
     City,
+    EvidenceLevel,
+    Figure,
     Funding,
     FundingLink,
     Initiative,
     Issue,
     IssueLink,
+    MeasurementMethod,
     Programming,
     Scale,
     Theme,
@@ -163,6 +166,16 @@ class InitiativeFilter(FacetedFilterSet):
     city = django_filters.MultipleChoiceFilter(
         label=_("City"), field_name="city__slug", distinct=False
     )
+    evidence = django_filters.MultipleChoiceFilter(
+        label=_("Evidence level"),
+        choices=EvidenceLevel.choices,
+        method=through_filter(Figure, "evidence_level"),
+    )
+    method = django_filters.MultipleChoiceFilter(
+        label=_("How it was measured"),
+        choices=MeasurementMethod.choices,
+        method=through_filter(Figure, "method"),
+    )
     year_from = django_filters.NumberFilter(
         label=_("Founded from"),
         field_name="year_founded",
@@ -182,7 +195,18 @@ class InitiativeFilter(FacetedFilterSet):
     )
 
     # The parameters a visitor may repeat, and what each facet counts.
-    REPEATABLE = ("theme", "sector", "kind", "funding", "issue", "scale", "country", "city")
+    REPEATABLE = (
+        "theme",
+        "sector",
+        "kind",
+        "funding",
+        "issue",
+        "scale",
+        "country",
+        "city",
+        "evidence",
+        "method",
+    )
     FACETS = {
         "theme": "themes__slug",
         "sector": "partner_sectors",
@@ -193,7 +217,11 @@ class InitiativeFilter(FacetedFilterSet):
         "scale": "scale",
         "country": "country",
         "city": "city__slug",
+        # An initiative counts once for a level, however many of its figures have it.
+        "evidence": "figures__evidence_level",
+        "method": "figures__method",
     }
+    DISTINCT_FACETS = frozenset({"evidence", "method"})
     # An initiative keeps its partners' sectors and kinds as sets of bits in its own row.
     MASK_FACETS = {"sector": SECTOR_BITS, "kind": KIND_BITS}
     ALWAYS_SHOWN = frozenset({"theme", "sector", "programming"})
@@ -231,6 +259,8 @@ class InitiativeFilter(FacetedFilterSet):
             "sector": lambda: set(Sector.values),
             "kind": lambda: set(Kind.values),
             "scale": lambda: set(Scale.values),
+            "evidence": lambda: set(EvidenceLevel.values),
+            "method": lambda: set(MeasurementMethod.values),
             "country": country_codes,
         }
         return known[name]()
@@ -271,7 +301,7 @@ class InitiativeFilter(FacetedFilterSet):
         if name in ("scale", "country", "city"):
             return Q(**{f"{self.FACETS[name]}__in": value})
         link = getattr(self.filters[name].method, "link", None)
-        if link is not None:  # theme, funding, issue: the link table alone
+        if link is not None:  # theme, funding, issue, evidence, method: one table alone
             return linked_to(*link, value)
         return None
 
