@@ -265,7 +265,10 @@ class InitiativeQuerySet(models.QuerySet):
 
     def for_detail(self):
         return self.for_export().prefetch_related(
-            Prefetch("figures", queryset=Figure.objects.order_by("order", "pk")),
+            Prefetch(
+                "figures",
+                queryset=Figure.objects.select_related("source").order_by("order", "pk"),
+            ),
             Prefetch("sources", queryset=Source.objects.order_by("order", "pk")),
         )
 
