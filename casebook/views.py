@@ -300,7 +300,7 @@ def data_quality_report():
             )
         rows.append(
             {
-                "gap": gap,
+                "slug": gap.slug,
                 "count": counts[gap.slug],
                 "examples": examples,
                 "others": max(counts[gap.slug] - len(examples), 0),
@@ -325,7 +325,8 @@ def data_quality(request):
     report = pagecache.remember(
         f"data-quality:{get_language()}", data_quality_report, in_process=False
     )
-    return render(request, "casebook/data_quality.html", report)
+    rows = [{**row, "gap": gaps.GAPS_BY_SLUG[row["slug"]]} for row in report["gaps"]]
+    return render(request, "casebook/data_quality.html", {**report, "gaps": rows})
 
 
 def accessibility(request):

@@ -96,10 +96,10 @@ def test_each_figure_has_an_evidence_card_that_says_plainly_it_is_only_reported(
 
 def test_the_card_reads_in_spanish(casebook, client):
     words = text(client.get("/es/initiatives/memphis-fast-forward/"))
-    assert "Pruebas: Informada · un cambio mientras funcionaba" in words
+    assert "Pruebas: Declarada · un cambio mientras funcionaba" in words
     assert "Equipo editorial del Libro de casos PPCI" in words
     assert "Libro de casos: «Memphis: Memphis Fast Forward»" in words
-    assert "Cada cifra de esta página la informa su fuente" in words
+    assert "Cada cifra de esta página la declara su fuente" in words
 
 
 def test_an_evaluated_figure_says_so(client):
@@ -109,7 +109,7 @@ def test_an_evaluated_figure_says_so(client):
         method=MeasurementMethod.INDEPENDENT_EVALUATION,
         attribution=Attribution.EFFECT,
     )
-    words = text(client.get(initiative.get_absolute_url().replace("/es/", "/en/")))
+    words = text(client.get(f"/en/initiatives/{initiative.slug}/"))
     assert "Evidence: Evaluated · an effect of the initiative" in words
     assert "Independent evaluation" in words
     assert "Every figure here is reported" not in words
@@ -130,7 +130,7 @@ def test_the_activity_and_the_last_check_are_among_the_facts(casebook, client):
     ("language", "heading", "levels"),
     [
         ("en", "How we weigh evidence", ["Reported", "Measured", "Compared", "Evaluated"]),
-        ("es", "Cómo valoramos las pruebas", ["Informada", "Medida", "Comparada", "Evaluada"]),
+        ("es", "Cómo valoramos las pruebas", ["Declarada", "Medida", "Comparada", "Evaluada"]),
     ],
 )
 def test_the_evidence_page_explains_the_ladder_in_both_languages(client, language, heading, levels):
