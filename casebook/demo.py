@@ -628,12 +628,17 @@ class Generator:
             for row in partnerships[number]:
                 row.initiative_id = initiative.pk
                 rows.append(row)
-            figures.extend(self.make_figures(initiative))
+            its_figures = self.make_figures(initiative)
+            initiative.set_figure_masks(its_figures)
+            figures.extend(its_figures)
         ThemeLink.objects.bulk_create(themes, batch_size=BATCH)
         FundingLink.objects.bulk_create(fundings, batch_size=BATCH)
         IssueLink.objects.bulk_create(issues, batch_size=BATCH)
         Partnership.objects.bulk_create(rows, batch_size=BATCH)
         Figure.objects.bulk_create(figures, batch_size=BATCH)
+        Initiative.objects.bulk_update(
+            initiatives, ["evidence_levels", "figure_methods"], batch_size=BATCH
+        )
 
 
 def generate(initiatives, seed=2016):

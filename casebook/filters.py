@@ -21,9 +21,10 @@ from ppci.lib.facets import CountryFilter, FacetedFilterSet
 
 from . import search
 from .models import (
+    EVIDENCE_BITS,
+    METHOD_BITS,
     City,
     EvidenceLevel,
-    Figure,
     Funding,
     FundingLink,
     Initiative,
@@ -169,12 +170,12 @@ class InitiativeFilter(FacetedFilterSet):
     evidence = django_filters.MultipleChoiceFilter(
         label=_("Evidence level"),
         choices=EvidenceLevel.choices,
-        method=through_filter(Figure, "evidence_level"),
+        method=bits_filter("evidence_levels", EVIDENCE_BITS),
     )
     method = django_filters.MultipleChoiceFilter(
         label=_("How it was measured"),
         choices=MeasurementMethod.choices,
-        method=through_filter(Figure, "method"),
+        method=bits_filter("figure_methods", METHOD_BITS),
     )
     year_from = django_filters.NumberFilter(
         label=_("Founded from"),
@@ -217,13 +218,17 @@ class InitiativeFilter(FacetedFilterSet):
         "scale": "scale",
         "country": "country",
         "city": "city__slug",
-        # An initiative counts once for a level, however many of its figures have it.
-        "evidence": "figures__evidence_level",
-        "method": "figures__method",
+        "evidence": "evidence_levels",
+        "method": "figure_methods",
     }
-    DISTINCT_FACETS = frozenset({"evidence", "method"})
-    # An initiative keeps its partners' sectors and kinds as sets of bits in its own row.
-    MASK_FACETS = {"sector": SECTOR_BITS, "kind": KIND_BITS}
+    # An initiative keeps its partners' sectors and kinds, and its figures' evidence levels
+    # and methods, as sets of bits in its own row.
+    MASK_FACETS = {
+        "sector": SECTOR_BITS,
+        "kind": KIND_BITS,
+        "evidence": EVIDENCE_BITS,
+        "method": METHOD_BITS,
+    }
     ALWAYS_SHOWN = frozenset({"theme", "sector", "programming"})
     TEXT_FILTERS = ("q", "year_from", "year_to")
     SORT = "sort"
@@ -301,7 +306,7 @@ class InitiativeFilter(FacetedFilterSet):
         if name in ("scale", "country", "city"):
             return Q(**{f"{self.FACETS[name]}__in": value})
         link = getattr(self.filters[name].method, "link", None)
-        if link is not None:  # theme, funding, issue, evidence, method: one table alone
+        if link is not None:  # theme, funding, issue: the link table alone
             return linked_to(*link, value)
         return None
 

@@ -14,12 +14,12 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from partners.models import KIND_BITS, SECTOR_BITS, Partner, mask
+from partners.models import KIND_BITS, SECTOR_BITS, Partner, bits_of, mask
 from ppci.lib.history import message_comment
 from ppci.lib.locking import VersionedModel
 from ppci.lib.models import ConstraintErrorsOnFields, SlugNamedModel, single_line
 
-DERIVED_MASKS = ("partner_sectors", "partner_kinds")
+DERIVED_MASKS = ("partner_sectors", "partner_kinds", "evidence_levels", "figure_methods")
 
 language_code = RegexValidator(
     r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$", _("A language code, such as es, en or pt-BR.")
@@ -274,16 +274,29 @@ class InitiativeQuerySet(models.QuerySet):
 
     def refresh_derived_fields(self):
         """Rebuild what is kept from the initiatives and what they link to: the text that
-        search reads, and the sets of their partners' sectors and kinds."""
-        initiatives = list(self.select_related("city").prefetch_related("partnerships__partner"))
+        search reads, the sets of their partners' sectors and kinds, and of their figures'
+        evidence levels and methods."""
+        initiatives = list(
+            self.select_related("city").prefetch_related("partnerships__partner", "figures")
+        )
         for initiative in initiatives:
             partners = [partnership.partner for partnership in initiative.partnerships.all()]
             initiative.search_document = initiative.build_search_document(partners)
             initiative.set_partner_masks(partners)
+            initiative.set_figure_masks(initiative.figures.all())
         self.model.objects.bulk_update(
             initiatives, ["search_document", *DERIVED_MASKS], batch_size=500
         )
         return len(initiatives)
+
+    def refresh_figure_masks(self):
+        """Rebuild the sets of the initiatives' figures' evidence levels and methods."""
+        initiatives = list(self.only("pk").prefetch_related("figures"))
+        for initiative in initiatives:
+            initiative.set_figure_masks(initiative.figures.all())
+        self.model.objects.bulk_update(
+            initiatives, ["evidence_levels", "figure_methods"], batch_size=500
+        )
 
 
 class InitiativeManager(models.Manager.from_queryset(InitiativeQuerySet)):
@@ -401,6 +414,11 @@ class Initiative(ConstraintErrorsOnFields, VersionedModel):
     # partners by refresh_derived_fields (casebook.signals).
     partner_sectors = models.PositiveIntegerField(default=0, editable=False)
     partner_kinds = models.PositiveIntegerField(default=0, editable=False)
+    # The evidence levels and methods of its figures, the same way (EVIDENCE_BITS,
+    # METHOD_BITS): the list's evidence and method filters and counts read its own row. Kept
+    # in step with the figures by casebook.signals.
+    evidence_levels = models.PositiveIntegerField(default=0, editable=False)
+    figure_methods = models.PositiveIntegerField(default=0, editable=False)
 
     objects = InitiativeManager()
 
@@ -582,6 +600,11 @@ class Initiative(ConstraintErrorsOnFields, VersionedModel):
     def set_partner_masks(self, partners):
         self.partner_sectors = mask(SECTOR_BITS, (partner.sector for partner in partners))
         self.partner_kinds = mask(KIND_BITS, (partner.kind for partner in partners))
+
+    def set_figure_masks(self, figures):
+        figures = list(figures)
+        self.evidence_levels = mask(EVIDENCE_BITS, (figure.evidence_level for figure in figures))
+        self.figure_methods = mask(METHOD_BITS, (figure.method for figure in figures))
 
     def build_search_document(self, partners=None):
         """Every text search reads, in both languages: one string per initiative.
@@ -778,6 +801,10 @@ class MeasurementMethod(models.TextChoices):
     SURVEY = "survey", _("survey")
     INDEPENDENT_EVALUATION = "independent-evaluation", _("independent evaluation")
     PEER_REVIEWED_STUDY = "peer-reviewed-study", _("peer-reviewed study")
+
+
+EVIDENCE_BITS = bits_of(EvidenceLevel)
+METHOD_BITS = bits_of(MeasurementMethod)
 
 
 class Attribution(models.TextChoices):
@@ -1006,11 +1033,6 @@ class Figure(ConstraintErrorsOnFields, models.Model):
                 violation_error_code="period_order",
                 violation_error_message=_("The period cannot end before it starts."),
             ),
-        ]
-        indexes = [
-            # The list's evidence and method filters and their counts: from the index alone.
-            models.Index(fields=["evidence_level", "initiative"], name="figure_evidence_idx"),
-            models.Index(fields=["method", "initiative"], name="figure_method_idx"),
         ]
 
     def __str__(self):

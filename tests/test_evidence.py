@@ -232,11 +232,36 @@ def test_an_unknown_level_is_shown_back_and_left_out(client, casebook):
 def test_a_drafts_figures_are_never_counted(client):
     make_initiative(slug="public-case", figures=1)
     draft = make_initiative(slug="draft-case", status="draft", figures=1)
-    draft.figures.update(evidence_level=EvidenceLevel.EVALUATED)
+    figure = draft.figures.get()
+    figure.evidence_level = EvidenceLevel.EVALUATED
+    figure.save()
     response = client.get("/en/initiatives/", {"evidence": "evaluated"})
     assert response.context["page"].paginator.count == 0
     assert facet(response, "evidence").get("evaluated", 0) == 0
     assert facet(client.get("/en/initiatives/"), "evidence") == {"reported": 1}
+
+
+def test_the_filter_follows_a_figure_as_it_changes_or_goes(client):
+    initiative = make_initiative(slug="changing", figures=2)
+    first, second = initiative.figures.order_by("key")
+
+    def found(level):
+        response = client.get("/en/initiatives/", {"evidence": level})
+        return [i.slug for i in response.context["initiatives"]]
+
+    assert found("reported") == ["changing"] and found("compared") == []
+    first.evidence_level = EvidenceLevel.COMPARED
+    first.method = MeasurementMethod.OFFICIAL_STATISTICS
+    first.save()
+    assert found("compared") == ["changing"] and found("reported") == ["changing"]
+    assert facet(client.get("/en/initiatives/"), "method") == {
+        "not-stated": 1,
+        "official-statistics": 1,
+    }
+    second.delete()
+    assert found("reported") == []
+    first.delete()
+    assert facet(client.get("/en/initiatives/"), "evidence") == {}
 
 
 def test_the_evidence_facet_links_to_the_ladder(client, casebook):

@@ -23,7 +23,14 @@ from reversion.admin import VersionAdmin
 from reversion.models import Version
 
 # Rebuilt from the other fields on every save.
-DERIVED_FIELDS = {"search_document", "search_name", "partner_sectors", "partner_kinds"}
+DERIVED_FIELDS = {
+    "search_document",
+    "search_name",
+    "partner_sectors",
+    "partner_kinds",
+    "evidence_levels",
+    "figure_methods",
+}
 
 
 def stored_fields(model):
