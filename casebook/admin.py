@@ -12,7 +12,6 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.text import slugify
 from django.utils.translation import gettext, ngettext, pgettext_lazy
@@ -226,9 +225,9 @@ class FigureInline(TranslationStackedInline):
         ("period_start", "period_end"),
         "note",
         ("evidence_level", "method", "attribution"),
-        ("source", "source_quote_language"),
+        "source",
         "source_locator",
-        "source_quote",
+        ("source_quote", "source_quote_language"),
         ("checked_by", "checked_on"),
     ]
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2})}}
@@ -384,7 +383,8 @@ class InitiativeAdmin(HistoryAdmin):
 
     @admin.display(description=_("checked"), ordering="last_checked")
     def checked(self, initiative):
-        shown = date_format(initiative.last_checked) if initiative.last_checked else _("never")
+        # The year is enough to see what is due; the change form has the day.
+        shown = str(initiative.last_checked.year) if initiative.last_checked else _("never")
         if initiative.needs_checking:
             return format_html('<strong class="needs-checking">⚠ {}</strong>', shown)
         return shown
