@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -9,6 +11,8 @@ from django.db import models, transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.text import slugify
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +26,7 @@ from ppci.lib.locking import VersionCheckedForm
 from . import pending as pending_changes
 from . import privacy, proposals
 from .models import (
+    CHECK_EVERY_DAYS,
     TRANSITION_TO,
     TRANSITIONS,
     City,
@@ -93,6 +98,24 @@ class MissingLanguageFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() in ("es", "en"):
             return queryset.missing_language(self.value())
+        return queryset
+
+
+class NeedsCheckingFilter(admin.SimpleListFilter):
+    """Cases nobody has checked for two years, or ever."""
+
+    title = _("record checked")
+    parameter_name = "checked"
+
+    def lookups(self, request, model_admin):
+        return [("stale", _("not in two years, or never")), ("recent", _("in the last two years"))]
+
+    def queryset(self, request, queryset):
+        since = timezone.localdate() - timedelta(days=CHECK_EVERY_DAYS)
+        if self.value() == "stale":
+            return queryset.not_checked_since(since)
+        if self.value() == "recent":
+            return queryset.filter(last_checked__gte=since)
         return queryset
 
 
@@ -189,6 +212,9 @@ class FigureFormSet(forms.BaseInlineFormSet):
 
 
 class FigureInline(TranslationStackedInline):
+    """A figure, then its evidence: level, method and effect on one line, where it comes
+    from (one of the case's own sources), in its words, and who checked it when."""
+
     model = Figure
     form = FigureForm
     formset = FigureFormSet
@@ -198,9 +224,24 @@ class FigureInline(TranslationStackedInline):
         ("qualifier", "value", "value_max", "unit", "direction"),
         ("period_start", "period_end"),
         "note",
+        ("evidence_level", "method", "attribution"),
+        "source",
+        "source_locator",
+        ("source_quote", "source_quote_language"),
+        ("checked_by", "checked_on"),
     ]
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2})}}
     extra = 0
     view_on_site = False
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "source":
+            # Only this case's own sources (none yet for a new case: save them first).
+            object_id = request.resolver_match.kwargs.get("object_id") if request else None
+            kwargs["queryset"] = Source.objects.filter(
+                initiative_id=unquote(object_id) if object_id else None
+            ).order_by("order", "pk")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class SourceInline(TranslationStackedInline):
@@ -243,10 +284,19 @@ class InitiativeAdmin(HistoryAdmin):
     form = InitiativeForm
     change_form_template = "admin/casebook/initiative/change_form.html"
     # Few enough columns to read without scrolling sideways beside the filters at 1,024 px.
-    list_display = ["title", "place_name", "year_founded", "status", "languages", "updated_at"]
+    list_display = [
+        "title",
+        "place_name",
+        "year_founded",
+        "status",
+        "languages",
+        "checked",
+        "updated_at",
+    ]
     list_filter = [
         WaitingForReviewFilter,
         MissingLanguageFilter,
+        NeedsCheckingFilter,
         "themes",
         PartnerSectorFilter,
         "status",
@@ -294,6 +344,17 @@ class InitiativeAdmin(HistoryAdmin):
         ),
         (_("Sources"), {"fields": ["source_note"]}),
         (
+            _("Checking the record"),
+            {
+                "fields": [("activity", "last_checked")],
+                "description": _(
+                    "Whether the initiative still runs, and when its record was last checked "
+                    "against its sources. Cases not checked for two years are flagged in the "
+                    "list."
+                ),
+            },
+        ),
+        (
             _("Publication"),
             {"fields": ["status", "review_comment", "published_at", "version"]},
         ),
@@ -319,6 +380,14 @@ class InitiativeAdmin(HistoryAdmin):
         if initiative.city:
             return f"{initiative.city.name}, {initiative.country.name}"
         return initiative.country.name
+
+    @admin.display(description=_("checked"), ordering="last_checked")
+    def checked(self, initiative):
+        # The year is enough to see what is due; the change form has the day.
+        shown = str(initiative.last_checked.year) if initiative.last_checked else _("never")
+        if initiative.needs_checking:
+            return format_html('<strong class="needs-checking">⚠ {}</strong>', shown)
+        return shown
 
     @admin.display(description=_("complete in"))
     def languages(self, initiative):

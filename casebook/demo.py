@@ -12,7 +12,7 @@ of initiatives.
 """
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection, transaction
@@ -22,9 +22,12 @@ from django.utils.text import slugify
 from partners.models import KINDS_BY_SECTOR, Partner, Sector
 
 from .models import (
+    Activity,
+    Attribution,
     City,
     Correction,
     Direction,
+    EvidenceLevel,
     Figure,
     FigureKind,
     Funding,
@@ -32,6 +35,7 @@ from .models import (
     Initiative,
     Issue,
     IssueLink,
+    MeasurementMethod,
     Partnership,
     Programming,
     Qualifier,
@@ -443,6 +447,18 @@ FIGURES = [
 ]  # fmt: skip
 
 
+# The evidence ladder as demo figures climb it: most are reported or measured, few evaluated;
+# each level with the methods that can reach it.
+LEVELS = [
+    (EvidenceLevel.REPORTED, 40, [MeasurementMethod.NOT_STATED, MeasurementMethod.SELF_REPORTED]),
+    (EvidenceLevel.MEASURED, 30, [MeasurementMethod.SELF_REPORTED,
+     MeasurementMethod.OFFICIAL_STATISTICS, MeasurementMethod.SURVEY]),
+    (EvidenceLevel.COMPARED, 20, [MeasurementMethod.OFFICIAL_STATISTICS, MeasurementMethod.SURVEY]),
+    (EvidenceLevel.EVALUATED, 10, [MeasurementMethod.INDEPENDENT_EVALUATION,
+     MeasurementMethod.PEER_REVIEWED_STUDY]),
+]  # fmt: skip
+
+
 class DemoDataError(Exception):
     pass
 
@@ -492,6 +508,9 @@ class Generator:
         self.total = initiatives
         self.random = random.Random(seed)
         self.places = random.Random(f"{seed}:places")
+        # The evidence and the gaps draw from a generator of their own, so that the rest of
+        # the data stays as it was for each seed.
+        self.evidence_random = random.Random(f"{seed}:evidence")
         self.themes = list(Theme.objects.order_by("order"))
         self.fundings = list(Funding.objects.order_by("slug"))
         self.issues = list(Issue.objects.order_by("slug"))
@@ -625,6 +644,44 @@ class Generator:
             is_demo=True,
         )
 
+    def add_activity_and_gaps(self, initiative):
+        """Whether it still runs, when it was last checked (never, long ago, lately), and a
+        few missing founding years: the gaps the data-quality page counts."""
+        rng = self.evidence_random
+        if rng.random() < 0.06:
+            initiative.year_founded = initiative.month_founded = initiative.year_ended = None
+        if initiative.year_ended:
+            initiative.activity = Activity.ENDED
+        else:
+            initiative.activity = rng.choice(
+                [Activity.RUNNING, Activity.RUNNING, Activity.UNKNOWN, Activity.ENDED]
+            )
+        roll = rng.random()
+        if roll < 0.2:
+            initiative.last_checked = None
+        elif roll < 0.45:
+            initiative.last_checked = date(2019, 1, 1) + timedelta(days=rng.randint(0, 1000))
+        else:
+            initiative.last_checked = date(2025, 1, 1) + timedelta(days=rng.randint(0, 360))
+
+    def add_evidence(self, figure):
+        rng = self.evidence_random
+        level, _weight, methods = rng.choices(LEVELS, [row[1] for row in LEVELS])[0]
+        figure.evidence_level, figure.method = level, rng.choice(methods)
+        if figure.kind != FigureKind.OUTCOME:
+            figure.attribution = Attribution.NOT_A_CHANGE
+        elif figure.evidence_level == EvidenceLevel.EVALUATED:
+            figure.attribution = rng.choice([Attribution.EFFECT, Attribution.CHANGE_WHILE_RUNNING])
+        elif figure.evidence_level == EvidenceLevel.COMPARED:
+            figure.attribution = Attribution.CHANGE_WHILE_RUNNING
+        else:
+            figure.attribution = Attribution.NOT_ESTABLISHED
+        if rng.random() < 0.7:
+            figure.checked_by = figure.checked_by_es = "Equipo de demostración"
+            figure.checked_by_en = "Demonstration team"
+            figure.checked_on = date(2020, 1, 1) + timedelta(days=rng.randint(0, 2100))
+        return figure
+
     def make_partnerships(self, initiative, number, hubs, partners):
         rng = self.random
         chosen = [hub for hub, share in zip(hubs, HUB_SHARES, strict=True) if number % share == 0]
@@ -650,23 +707,24 @@ class Generator:
         for order, (label_es, label_en, kind, unit, direction) in enumerate(rng.sample(FIGURES, 3)):
             value = rng.randint(5, 90) if unit == Unit.PERCENT else rng.randint(10, 50000)
             start = initiative.year_founded
-            figures.append(
-                Figure(
-                    initiative=initiative,
-                    key=f"figure-{order + 1}",
-                    label_es=label_es,
-                    label_en=label_en,
-                    label=label_es,
-                    kind=kind,
-                    qualifier=rng.choice([Qualifier.EXACT, Qualifier.EXACT, Qualifier.ABOUT]),
-                    value=value,
-                    unit=unit,
-                    direction=direction,
-                    period_start=start,
-                    period_end=start + rng.randint(0, 4),
-                    order=order,
-                )
+            qualifier = rng.choice([Qualifier.EXACT, Qualifier.EXACT, Qualifier.ABOUT])
+            span = rng.randint(0, 4)
+            figure = Figure(
+                initiative=initiative,
+                key=f"figure-{order + 1}",
+                label_es=label_es,
+                label_en=label_en,
+                label=label_es,
+                kind=kind,
+                qualifier=qualifier,
+                value=value,
+                unit=unit,
+                direction=direction,
+                period_start=start,
+                period_end=start + span if start else None,
+                order=order,
             )
+            figures.append(self.add_evidence(figure))
         return figures
 
     def run(self):
@@ -676,6 +734,8 @@ class Generator:
         for start in range(0, self.total, BATCH):
             numbers = range(start, min(start + BATCH, self.total))
             initiatives = [self.make_initiative(n, self.random.choice(cities)) for n in numbers]
+            for initiative in initiatives:
+                self.add_activity_and_gaps(initiative)
             partnerships = {}
             for number, initiative in zip(numbers, initiatives, strict=True):
                 rows = self.make_partnerships(initiative, number, hubs, partners)
@@ -706,12 +766,17 @@ class Generator:
             for row in partnerships[number]:
                 row.initiative_id = initiative.pk
                 rows.append(row)
-            figures.extend(self.make_figures(initiative))
+            its_figures = self.make_figures(initiative)
+            initiative.set_figure_masks(its_figures)
+            figures.extend(its_figures)
         ThemeLink.objects.bulk_create(themes, batch_size=BATCH)
         FundingLink.objects.bulk_create(fundings, batch_size=BATCH)
         IssueLink.objects.bulk_create(issues, batch_size=BATCH)
         Partnership.objects.bulk_create(rows, batch_size=BATCH)
         Figure.objects.bulk_create(figures, batch_size=BATCH)
+        Initiative.objects.bulk_update(
+            initiatives, ["evidence_levels", "figure_methods"], batch_size=BATCH
+        )
 
 
 def generate(initiatives, seed=2016):

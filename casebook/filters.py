@@ -21,12 +21,16 @@ from ppci.lib.facets import CountryFilter, FacetedFilterSet
 from . import search
 from .maps import CityFacts
 from .models import (
+    EVIDENCE_BITS,
+    METHOD_BITS,
     City,
+    EvidenceLevel,
     Funding,
     FundingLink,
     Initiative,
     Issue,
     IssueLink,
+    MeasurementMethod,
     Programming,
     Scale,
     Theme,
@@ -164,6 +168,16 @@ class InitiativeFilter(FacetedFilterSet):
     city = django_filters.MultipleChoiceFilter(
         label=_("City"), field_name="city__slug", distinct=False
     )
+    evidence = django_filters.MultipleChoiceFilter(
+        label=_("Evidence level"),
+        choices=EvidenceLevel.choices,
+        method=bits_filter("evidence_levels", EVIDENCE_BITS),
+    )
+    method = django_filters.MultipleChoiceFilter(
+        label=_("How it was measured"),
+        choices=MeasurementMethod.choices,
+        method=bits_filter("figure_methods", METHOD_BITS),
+    )
     year_from = django_filters.NumberFilter(
         label=_("Founded from"),
         field_name="year_founded",
@@ -183,7 +197,18 @@ class InitiativeFilter(FacetedFilterSet):
     )
 
     # The parameters a visitor may repeat, and what each facet counts.
-    REPEATABLE = ("theme", "sector", "kind", "funding", "issue", "scale", "country", "city")
+    REPEATABLE = (
+        "theme",
+        "sector",
+        "kind",
+        "funding",
+        "issue",
+        "scale",
+        "country",
+        "city",
+        "evidence",
+        "method",
+    )
     FACETS = {
         "theme": "themes__slug",
         "sector": "partner_sectors",
@@ -194,9 +219,17 @@ class InitiativeFilter(FacetedFilterSet):
         "scale": "scale",
         "country": "country",
         "city": "city__slug",
+        "evidence": "evidence_levels",
+        "method": "figure_methods",
     }
-    # An initiative keeps its partners' sectors and kinds as sets of bits in its own row.
-    MASK_FACETS = {"sector": SECTOR_BITS, "kind": KIND_BITS}
+    # An initiative keeps its partners' sectors and kinds, and its figures' evidence levels
+    # and methods, as sets of bits in its own row.
+    MASK_FACETS = {
+        "sector": SECTOR_BITS,
+        "kind": KIND_BITS,
+        "evidence": EVIDENCE_BITS,
+        "method": METHOD_BITS,
+    }
     ALWAYS_SHOWN = frozenset({"theme", "sector", "programming"})
     TEXT_FILTERS = ("q", "year_from", "year_to")
     SORT = "sort"
@@ -232,6 +265,8 @@ class InitiativeFilter(FacetedFilterSet):
             "sector": lambda: set(Sector.values),
             "kind": lambda: set(Kind.values),
             "scale": lambda: set(Scale.values),
+            "evidence": lambda: set(EvidenceLevel.values),
+            "method": lambda: set(MeasurementMethod.values),
             "country": country_codes,
         }
         return known[name]()

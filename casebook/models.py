@@ -3,7 +3,7 @@ from typing import NamedTuple
 import reversion
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Prefetch, Q
 from django.urls import reverse
@@ -11,14 +11,18 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from partners.models import KIND_BITS, SECTOR_BITS, Partner, mask
+from partners.models import KIND_BITS, SECTOR_BITS, Partner, bits_of, mask
 from ppci.lib.history import message_comment
 from ppci.lib.locking import VersionedModel
 from ppci.lib.models import ConstraintErrorsOnFields, SlugNamedModel, single_line
 from ppci.lib.numbers import format_amount, format_number, format_percent
 from ppci.lib.text import sort_name
 
-DERIVED_MASKS = ("partner_sectors", "partner_kinds")
+DERIVED_MASKS = ("partner_sectors", "partner_kinds", "evidence_levels", "figure_methods")
+
+language_code = RegexValidator(
+    r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$", _("A language code, such as es, en or pt-BR.")
+)
 
 
 class City(ConstraintErrorsOnFields, SlugNamedModel):
@@ -162,6 +166,18 @@ class Scale(models.TextChoices):
     GLOBAL = "global", _("global")
 
 
+class Activity(models.TextChoices):
+    """Whether the initiative itself still runs: not whether its page is published."""
+
+    RUNNING = "running", _("running")
+    ENDED = "ended", _("ended")
+    UNKNOWN = "unknown", _("not known")
+
+
+# A case whose record nobody has checked for this long is flagged to staff.
+CHECK_EVERY_DAYS = 2 * 365
+
+
 class Status(models.TextChoices):
     DRAFT = "draft", _("draft")
     REVIEW = "review", _("in review")
@@ -226,6 +242,10 @@ def missing_in(code, other):
 
 
 class InitiativeQuerySet(models.QuerySet):
+    def not_checked_since(self, day):
+        """Initiatives never checked, or last checked before ``day``."""
+        return self.filter(Q(last_checked__isnull=True) | Q(last_checked__lt=day))
+
     def missing_language(self, code):
         """Initiatives whose texts in ``code`` (es or en) are incomplete."""
         other = {"es": "en", "en": "es"}[code]
@@ -289,25 +309,41 @@ class InitiativeQuerySet(models.QuerySet):
 
     def for_detail(self):
         return self.for_export().prefetch_related(
-            Prefetch("figures", queryset=Figure.objects.order_by("order", "pk")),
+            Prefetch(
+                "figures",
+                queryset=Figure.objects.select_related("source").order_by("order", "pk"),
+            ),
             Prefetch("sources", queryset=Source.objects.order_by("order", "pk")),
         )
 
     def refresh_derived_fields(self):
         """Rebuild what is kept from the initiatives and what they link to: the text that
-        search reads, and the sets of their partners' sectors and kinds."""
-        initiatives = list(self.select_related("city").prefetch_related("partnerships__partner"))
+        search reads, the sets of their partners' sectors and kinds, and of their figures'
+        evidence levels and methods."""
+        initiatives = list(
+            self.select_related("city").prefetch_related("partnerships__partner", "figures")
+        )
         for initiative in initiatives:
             partners = [partnership.partner for partnership in initiative.partnerships.all()]
             initiative.search_document = initiative.build_search_document(partners)
             initiative.set_partner_masks(partners)
             initiative.set_sort_titles()
+            initiative.set_figure_masks(initiative.figures.all())
         self.model.objects.bulk_update(
             initiatives,
             ["search_document", "sort_title_es", "sort_title_en", *DERIVED_MASKS],
             batch_size=500,
         )
         return len(initiatives)
+
+    def refresh_figure_masks(self):
+        """Rebuild the sets of the initiatives' figures' evidence levels and methods."""
+        initiatives = list(self.only("pk").prefetch_related("figures"))
+        for initiative in initiatives:
+            initiative.set_figure_masks(initiative.figures.all())
+        self.model.objects.bulk_update(
+            initiatives, ["evidence_levels", "figure_methods"], batch_size=500
+        )
 
 
 class InitiativeManager(models.Manager.from_queryset(InitiativeQuerySet)):
@@ -376,6 +412,26 @@ class Initiative(ConstraintErrorsOnFields, VersionedModel):
         related_name="initiatives",
     )
 
+    activity = models.CharField(
+        _("activity"),
+        max_length=10,
+        choices=Activity,
+        default=Activity.UNKNOWN,
+        help_text=_(
+            "Whether the initiative itself is still running (not whether its page is "
+            "published). “Not known” unless a source says."
+        ),
+    )
+    last_checked = models.DateField(
+        _("last checked"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The day an editor last checked this record against its sources and looked for "
+            "news of the initiative. Cases not checked for two years are flagged."
+        ),
+    )
+
     status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.DRAFT)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -409,6 +465,11 @@ class Initiative(ConstraintErrorsOnFields, VersionedModel):
     # partners by refresh_derived_fields (casebook.signals).
     partner_sectors = models.PositiveIntegerField(default=0, editable=False)
     partner_kinds = models.PositiveIntegerField(default=0, editable=False)
+    # The evidence levels and methods of its figures, the same way (EVIDENCE_BITS,
+    # METHOD_BITS): the list's evidence and method filters and counts read its own row. Kept
+    # in step with the figures by casebook.signals.
+    evidence_levels = models.PositiveIntegerField(default=0, editable=False)
+    figure_methods = models.PositiveIntegerField(default=0, editable=False)
 
     objects = InitiativeManager()
 
@@ -592,6 +653,11 @@ class Initiative(ConstraintErrorsOnFields, VersionedModel):
         self.partner_sectors = mask(SECTOR_BITS, (partner.sector for partner in partners))
         self.partner_kinds = mask(KIND_BITS, (partner.kind for partner in partners))
 
+    def set_figure_masks(self, figures):
+        figures = list(figures)
+        self.evidence_levels = mask(EVIDENCE_BITS, (figure.evidence_level for figure in figures))
+        self.figure_methods = mask(METHOD_BITS, (figure.method for figure in figures))
+
     def build_search_document(self, partners=None):
         """Every text search reads, in both languages: one string per initiative.
 
@@ -615,6 +681,13 @@ class Initiative(ConstraintErrorsOnFields, VersionedModel):
                 seen.add(part)
                 unique_parts.append(part)
         return "\n".join(unique_parts)
+
+    @property
+    def needs_checking(self):
+        """Never checked, or not for two years: staff should look at it again."""
+        if self.last_checked is None:
+            return True
+        return (timezone.localdate() - self.last_checked).days > CHECK_EVERY_DAYS
 
     @property
     def years(self):
@@ -762,6 +835,77 @@ class Unit(models.TextChoices):
 CURRENCY_SYMBOLS = {Unit.EUR: "€", Unit.USD: "US$", Unit.GBP: "£"}
 
 
+class EvidenceLevel(models.TextChoices):
+    """The evidence ladder, from the weakest step to the strongest (see /evidence/). Each
+    step asks more than the one below it."""
+
+    REPORTED = "reported", _("reported")
+    MEASURED = "measured", _("measured")
+    COMPARED = "compared", _("compared")
+    EVALUATED = "evaluated", _("evaluated")
+
+
+EVIDENCE_SUMMARIES = {
+    EvidenceLevel.REPORTED: _(
+        "The initiative or a publication states the figure; it says nothing of how it was counted."
+    ),
+    EvidenceLevel.MEASURED: _(
+        "Counted with a stated method, or taken from official statistics, so that someone "
+        "could count it again."
+    ),
+    EvidenceLevel.COMPARED: _(
+        "Measured and set against a baseline or a comparison group: the same place before "
+        "the initiative, or similar places without it."
+    ),
+    EvidenceLevel.EVALUATED: _(
+        "An independent evaluation or a peer-reviewed study examined the figure and whether "
+        "the initiative caused it."
+    ),
+}
+
+
+class MeasurementMethod(models.TextChoices):
+    NOT_STATED = "not-stated", _("not stated")
+    SELF_REPORTED = "self-reported", _("reported by the initiative")
+    OFFICIAL_STATISTICS = "official-statistics", _("official statistics")
+    SURVEY = "survey", _("survey")
+    INDEPENDENT_EVALUATION = "independent-evaluation", _("independent evaluation")
+    PEER_REVIEWED_STUDY = "peer-reviewed-study", _("peer-reviewed study")
+
+
+EVIDENCE_BITS = bits_of(EvidenceLevel)
+METHOD_BITS = bits_of(MeasurementMethod)
+
+
+class Attribution(models.TextChoices):
+    """What a figure can say about the initiative's part in it."""
+
+    EFFECT = "effect", _("an effect of the initiative")
+    CHANGE_WHILE_RUNNING = "change-while-running", _("a change while it ran")
+    NOT_ESTABLISHED = "not-established", _("not established")
+    NOT_A_CHANGE = "not-a-change", _("not a change (a count, an amount or a fact)")
+
+
+ATTRIBUTION_SUMMARIES = {
+    Attribution.EFFECT: _(
+        "An evaluation compared what happened with what would have happened without the "
+        "initiative, and found the difference."
+    ),
+    Attribution.CHANGE_WHILE_RUNNING: _(
+        "The change happened while the initiative ran; other causes have not been ruled "
+        "out, so it is not shown to be the initiative's effect."
+    ),
+    Attribution.NOT_ESTABLISHED: _(
+        "The source does not show how the figure relates to the initiative: its period or "
+        "its place may not match the initiative's."
+    ),
+    Attribution.NOT_A_CHANGE: _(
+        "The figure counts what the initiative did or raised, or describes the place; it "
+        "makes no claim of effect."
+    ),
+}
+
+
 class KeyedByInitiativeManager(models.Manager):
     """Figures and sources are found by their initiative's slug and their own key."""
 
@@ -856,6 +1000,71 @@ class Figure(ConstraintErrorsOnFields, models.Model):
     note = models.TextField(_("note"), blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
+    # Its evidence: where it comes from, how it was measured, how far it can be trusted.
+    evidence_level = models.CharField(
+        _("evidence level"),
+        max_length=12,
+        choices=EvidenceLevel,
+        default=EvidenceLevel.REPORTED,
+        help_text=_(
+            "Reported: stated, no method given. Measured: a stated method or official "
+            "statistics. Compared: against a baseline or a comparison group. Evaluated: an "
+            "independent evaluation or a peer-reviewed study."
+        ),
+    )
+    method = models.CharField(
+        _("how it was measured"),
+        max_length=30,
+        choices=MeasurementMethod,
+        default=MeasurementMethod.NOT_STATED,
+    )
+    attribution = models.CharField(
+        _("effect or change"),
+        max_length=30,
+        choices=Attribution,
+        default=Attribution.NOT_ESTABLISHED,
+        help_text=_(
+            "Whether the figure shows an effect of the initiative, only a change while it "
+            "ran, or neither (a count or a fact)."
+        ),
+    )
+    source = models.ForeignKey(
+        "Source",
+        verbose_name=_("source"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="figures",
+        help_text=_("One of this case's sources (save a new source first to choose it)."),
+    )
+    source_locator = models.CharField(
+        _("page or section"),
+        max_length=200,
+        blank=True,
+        validators=[single_line],
+        help_text=_("Where in the source: a page, a section, a paragraph."),
+    )
+    source_quote = models.TextField(
+        _("original words"),
+        blank=True,
+        help_text=_("The source's own words for the figure, in its own language."),
+    )
+    source_quote_language = models.CharField(
+        _("language of the original words"),
+        max_length=8,
+        blank=True,
+        validators=[language_code],
+        help_text=_("Its language code: es, en, pt…"),
+    )
+    checked_by = models.CharField(
+        _("checked by"),
+        max_length=200,
+        blank=True,
+        validators=[single_line],
+        help_text=_("Who checked the figure against its source."),
+    )
+    checked_on = models.DateField(_("checked on"), null=True, blank=True)
+
     objects = KeyedByInitiativeManager()
 
     constraint_error_fields = {
@@ -906,6 +1115,23 @@ class Figure(ConstraintErrorsOnFields, models.Model):
         return (self.initiative.slug, self.key)
 
     natural_key.dependencies = ["casebook.initiative"]
+
+    def clean(self):
+        super().clean()
+        if (
+            self.source_id
+            and self.initiative_id
+            and self.source.initiative_id != self.initiative_id
+        ):
+            raise ValidationError({"source": _("Choose one of this initiative's own sources.")})
+
+    @property
+    def evidence_summary(self):
+        return EVIDENCE_SUMMARIES[self.evidence_level]
+
+    @property
+    def attribution_summary(self):
+        return ATTRIBUTION_SUMMARIES[self.attribution]
 
     @property
     def display_value(self):

@@ -1,12 +1,12 @@
 """Keep what each initiative derives from what it links to (its search document, its
-partners' sectors and kinds) in step with them."""
+partners' sectors and kinds, its figures' evidence levels and methods) in step with them."""
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from partners.models import Partner
 
-from .models import City, Initiative, Partnership
+from .models import City, Figure, Initiative, Partnership
 
 
 @receiver(post_save, sender=Initiative)
@@ -18,6 +18,12 @@ def initiative_saved(sender, instance, **kwargs):
 @receiver(post_delete, sender=Partnership)
 def partnership_changed(sender, instance, **kwargs):
     Initiative.objects.filter(pk=instance.initiative_id).refresh_derived_fields()
+
+
+@receiver(post_save, sender=Figure)
+@receiver(post_delete, sender=Figure)
+def figure_changed(sender, instance, **kwargs):
+    Initiative.objects.filter(pk=instance.initiative_id).refresh_figure_masks()
 
 
 @receiver(post_save, sender=Partner)

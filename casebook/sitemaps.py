@@ -25,6 +25,8 @@ class StaticPagesSitemap(BilingualSitemap):
             "partners:list",
             "casebook:guide",
             "casebook:network",
+            "casebook:evidence",
+            "casebook:data-quality",
             "casebook:accessibility",
         ]
 

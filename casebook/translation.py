@@ -42,7 +42,7 @@ class PartnershipTranslationOptions(TranslationOptions):
 
 @register(Figure)
 class FigureTranslationOptions(TranslationOptions):
-    fields = ("label", "note")
+    fields = ("label", "note", "source_locator", "checked_by")
     required_languages = ("es",)
 
 

@@ -6,6 +6,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_countries.fields import Country
 
@@ -16,15 +17,22 @@ from ppci.lib.limits import refuse_oversized_query
 from ppci.lib.paging import paginate
 from ppci.lib.text import sort_key
 
-from . import citation, exports, jsonld, maps, proposals, search
+from . import citation, exports, gaps, jsonld, maps, proposals, search
 from .compare import MAX_CASES, MIN_CASES, chosen_initiatives, partners_by_sector, removal_urls
 from .corrections import CorrectionForm, client_key, count_accepted, over_limit
 from .filters import SORTS, InitiativeFilter, Vocabulary, title_in_language
 from .models import (
+    ATTRIBUTION_SUMMARIES,
+    EVIDENCE_SUMMARIES,
     SOCIAL_IMPACT_BOND,
+    Activity,
+    Attribution,
     City,
+    EvidenceLevel,
+    Figure,
     Funding,
     Initiative,
+    MeasurementMethod,
     Partnership,
     Programming,
     Role,
@@ -218,12 +226,18 @@ def partnerships_by_sector(initiative):
 
 
 def initiative_detail(request, slug):
-    initiative = get_object_or_404(visible_initiatives(request).for_detail(), slug=slug)
+    initiative = get_object_or_404(
+        gaps.with_gaps(visible_initiatives(request).for_detail()), slug=slug
+    )
     url = request.build_absolute_uri(initiative.get_absolute_url())
+    figures = list(initiative.figures.all())
     context = {
         "initiative": initiative,
+        "gaps": gaps.gaps_of(initiative),
         "partnerships_by_sector": partnerships_by_sector(initiative),
-        "figures": list(initiative.figures.all()),
+        "figures": figures,
+        "figures_all_reported": all(f.evidence_level == EvidenceLevel.REPORTED for f in figures),
+        "figures_evaluated": any(f.evidence_level == EvidenceLevel.EVALUATED for f in figures),
         "related": related_initiatives(initiative),
         "citation": citation.citation(initiative, url),
         "json_ld": jsonld.initiative(request, initiative),
@@ -360,6 +374,68 @@ def network(request):
     return render(request, "casebook/network.html", {"members": members})
 
 
+def evidence(request):
+    """How the portal weighs evidence: the ladder, its limits, the methods, effect or change."""
+    context = {
+        "levels": [(level, EVIDENCE_SUMMARIES[level]) for level in EvidenceLevel],
+        "methods": list(MeasurementMethod),
+        "attributions": [
+            (attribution, ATTRIBUTION_SUMMARIES[attribution]) for attribution in Attribution
+        ],
+    }
+    return render(request, "casebook/evidence.html", context)
+
+
+# How many cases each gap of the data-quality page names.
+GAP_EXAMPLES = 5
+
+
+def data_quality_report():
+    """The gaps of the published case book with their counts and first cases, the figures by
+    evidence level and method, the cases by activity: a fixed number of queries, kept for the
+    current content generation."""
+    published = Initiative.objects.published()
+    counts = gaps.count_gaps(published)
+    rows = []
+    for gap in gaps.GAPS:
+        examples = []
+        if counts[gap.slug]:
+            examples = list(
+                published.filter(gap.condition)
+                .select_related("city")
+                .order_by(title_in_language(), "slug")[:GAP_EXAMPLES]
+            )
+        rows.append(
+            {
+                "slug": gap.slug,
+                "count": counts[gap.slug],
+                "examples": examples,
+                "others": max(counts[gap.slug] - len(examples), 0),
+            }
+        )
+    figures = Figure.objects.filter(initiative__in=published.values("pk"))
+    by_level = dict(figures.values_list("evidence_level").annotate(n=Count("pk")).order_by())
+    by_method = dict(figures.values_list("method").annotate(n=Count("pk")).order_by())
+    by_activity = dict(published.values_list("activity").annotate(n=Count("pk")).order_by())
+    return {
+        "total": counts[None],
+        "gaps": rows,
+        "figure_total": sum(by_level.values()),
+        "levels": [(level, by_level.get(level, 0)) for level in EvidenceLevel],
+        "methods": [(method, by_method.get(method, 0)) for method in MeasurementMethod],
+        "activities": [(activity, by_activity.get(activity, 0)) for activity in Activity],
+    }
+
+
+def data_quality(request):
+    """What the published case book does not know yet, like a data steward's report."""
+    report = pagecache.remember(
+        f"data-quality:{get_language()}", data_quality_report, in_process=False
+    )
+    rows = [{**row, "gap": gaps.GAPS_BY_SLUG[row["slug"]]} for row in report["gaps"]]
+    return render(request, "casebook/data_quality.html", {**report, "gaps": rows})
+
+
 def accessibility(request):
     return render(request, "casebook/accessibility.html", {})
 
@@ -411,7 +487,9 @@ def robots_txt(request):
 def suggest_correction(request, slug):
     """The correction form on a page of its own, so that the case's page carries no token."""
     initiative = get_object_or_404(Initiative.objects.published(), slug=slug)
-    form = CorrectionForm()
+    # A link from "what we don't know" names the gap: the form starts with it.
+    gap = gaps.GAPS_BY_SLUG.get(request.GET.get("gap", ""))
+    form = CorrectionForm(initial={"what_is_wrong": gap_prefill(gap)} if gap else None)
     status = 200
     if request.method == "POST":
         if over_limit(request):
@@ -438,6 +516,10 @@ def suggest_correction(request, slug):
         {"initiative": initiative, "form": form},
         status=status,
     )
+
+
+def gap_prefill(gap):
+    return _("Missing from the record: %(gap)s. What I know: ") % {"gap": gap.label}
 
 
 def correction_thanks(request, slug):

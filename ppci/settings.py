@@ -376,7 +376,8 @@ PAGE_CACHE_MAX_BYTES = envint("PAGE_CACHE_MAX_BYTES", 512 * 1024)
 PAGE_QUERY_PARAMETERS = frozenset(
     {
         "q", "theme", "sector", "kind", "programming", "funding", "issue", "scale",
-        "country", "city", "year_from", "year_to", "evidence", "sort", "page", "i",
+        "country", "city", "year_from", "year_to", "evidence", "method", "sort", "page", "i",
+        "gap",
     }
 )  # fmt: skip
 

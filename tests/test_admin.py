@@ -212,6 +212,10 @@ def test_it_adds_an_initiative_with_a_partnership_and_a_figure_as_a_draft(editor
             "figures-0-unit": "people",
             "figures-0-direction": "level",
             "figures-0-order": "0",
+            # its evidence, as the form offers it for a new figure
+            "figures-0-evidence_level": "reported",
+            "figures-0-method": "not-stated",
+            "figures-0-attribution": "not-established",
         }
     )
     response = browser.post(add_url, data)

@@ -32,6 +32,8 @@ DERIVED_FIELDS = {
     "sort_title_en",
     "partner_sectors",
     "partner_kinds",
+    "evidence_levels",
+    "figure_methods",
 }
 
 

@@ -40,6 +40,48 @@ def test_it_has_no_wcag_21_aa_violation_on_any_page_type(page, axe_source, live_
     assert not found, "axe-core found WCAG 2.1 A/AA violations:\n" + describe_violations(found)
 
 
+EVIDENCE_PAGES = [
+    "/initiatives/memphis-fast-forward/",
+    "/initiatives/think-4-peace/",
+    "/evidence/",
+    "/data-quality/",
+]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_evidence_cards_open_from_the_keyboard_fit_a_phone_and_pass_axe(
+    page, axe_source, live_casebook, language
+):
+    found, problems = {}, []
+    for width_name, viewport in WIDTHS.items():
+        page.set_viewport_size(viewport)
+        for path in EVIDENCE_PAGES:
+            assert page.goto(f"{live_casebook.url}/{language}{path}").status == 200
+            cards = page.locator("details.evidence-card")
+            if cards.count():
+                cards.first.locator("summary").focus()
+                page.keyboard.press("Enter")
+                expect(cards.first.locator("dl")).to_be_visible()
+                page.eval_on_selector_all(
+                    "details.evidence-card", "all => all.forEach(d => d.open = true)"
+                )
+                # Every card, open, is read without scrolling sideways.
+                widest = page.eval_on_selector_all(
+                    "details.evidence-card",
+                    "all => Math.max(...all.map(d => d.getBoundingClientRect().right))",
+                )
+                if widest > viewport["width"]:
+                    problems.append(f"{path} [{width_name}]: a card reaches {widest}px")
+            shape = page_structure(page)
+            if shape["scrollWidth"] > shape["clientWidth"]:
+                problems.append(f"{path} [{width_name}]: scrolls sideways")
+            violations = axe_violations(page, axe_source)
+            if violations:
+                found[(path, language, width_name)] = violations
+    assert not problems, "\n".join(problems)
+    assert not found, describe_violations(found)
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_page_type_has_one_h1_landmarks_a_skip_link_and_fits_360px(
     page, live_casebook, language
