@@ -28,6 +28,7 @@ from .models import (
 )
 from .proposals import ProposalForm
 from .related import related_initiatives
+from .way_on import way_on
 
 
 def sees_drafts(request):
@@ -108,6 +109,9 @@ def initiative_list(request):
             initiative.snippet = search.snippet(initiative, query)
     facets, chips = build_facets(filterset, request)
     context = {
+        "way_on": None
+        if page.paginator.count
+        else way_on(request, filterset, queryset, vocabulary, chips),
         "filterset": filterset,
         "page": page,
         "initiatives": initiatives,
