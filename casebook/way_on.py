@@ -11,7 +11,7 @@ from .filters import InitiativeFilter
 from .search import suggest
 
 MAX_TERMS = 3
-MAX_TRIED = 8
+MAX_TRIED = 5
 
 
 def _count(data, queryset, vocabulary):

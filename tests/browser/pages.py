@@ -17,7 +17,7 @@ PAGE_TYPES = {
         "/initiatives/?theme=messaging&sector=private&theme=no-such-theme&year_from=soon"
     ),
     "list with a search": "/initiatives/?q=medellin",
-    "list with no result": "/initiatives/?q=zzzzqqq",
+    "list with no result": "/initiatives/?q=medelin&sector=public",
     "initiative detail": "/initiatives/ruta-n/",
     "compare": "/compare/?i=ruta-n&i=red-card-to-crime",
     "compare, choosing": "/compare/",
