@@ -16,6 +16,8 @@ from django.db.models import FloatField, Value
 from django.db.models.expressions import RawSQL
 from django.dispatch import receiver
 
+from ppci.lib.text import fold
+
 from . import ranks
 from .stems import stems, stems_of_text
 from .syntax import fts5_expression
@@ -37,6 +39,14 @@ def add_functions(connection):
 def add_functions_to_new_connection(sender, connection, **kwargs):
     if connection.vendor == "sqlite":
         add_functions(connection)
+
+
+def other_forms(word):
+    """The stems of ``word`` a search looks for besides its start: a stem that is the word
+    itself adds nothing (a word begins with its stem), and would make a common word such as
+    “de” cost a second pass over the index."""
+    folded = fold(word)
+    return [stem for stem in stems(word) if stem != folded]
 
 
 def names():
@@ -142,7 +152,7 @@ def ranks_table(connection, expression):
 
 
 def matching(queryset, text):
-    expression, only_negative = fts5_expression(text, names()["document"], stems)
+    expression, only_negative = fts5_expression(text, names()["document"], other_forms)
     if expression is None:
         return queryset.exclude(pk__in=_matching_keys(" OR ".join(only_negative)))
     table = ranks_table(connections[queryset.db], expression)
@@ -150,7 +160,7 @@ def matching(queryset, text):
 
 
 def ranked(queryset, text):
-    expression, _ = fts5_expression(text, names()["document"], stems)
+    expression, _ = fts5_expression(text, names()["document"], other_forms)
     if expression is None:
         return queryset.annotate(search_rank=Value(0.0, output_field=FloatField()))
     table = ranks_table(connections[queryset.db], expression)
