@@ -11,7 +11,7 @@ class CasebookConfig(AppConfig):
 
         from ppci.lib import pagecache
 
-        from . import signals  # noqa: F401
+        from . import search, signals  # noqa: F401  (search: SQLite's functions)
 
         # Corrections are private: sending one changes no public page.
         pagecache.watch(self, private=["correction"])

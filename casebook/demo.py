@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import Q
+from django.utils import translation
 from django.utils.text import slugify
 
 from partners.models import KINDS_BY_SECTOR, Partner, Sector
@@ -563,9 +564,13 @@ class Generator:
         kind = kind or self.random.choice(KINDS_BY_SECTOR[sector])
         pattern_es, pattern_en = PARTNER_NAMES[kind]
         word = self.random.choice(WORDS)
-        values = {"city": city.name, "word": word, "country": city.country.name}
-        name_es = pattern_es.format(**values)
-        name_en = pattern_en.format(**values)
+        names = {}
+        for language, pattern in (("es", pattern_es), ("en", pattern_en)):
+            # The country named in each name's own language, whatever language is active.
+            with translation.override(language):
+                country = str(city.country.name)
+            names[language] = pattern.format(city=city.name, word=word, country=country)
+        name_es, name_en = names["es"], names["en"]
         partner = Partner(
             slug=f"demo-partner-{number + 1}",
             name_es=name_es,

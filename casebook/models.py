@@ -659,28 +659,16 @@ class Initiative(ConstraintErrorsOnFields, VersionedModel):
         self.figure_methods = mask(METHOD_BITS, (figure.method for figure in figures))
 
     def build_search_document(self, partners=None):
-        """Every text search reads, in both languages: one string per initiative.
+        """Every text search reads, in both languages: one string per initiative (see
+        ``casebook.search.document``).
 
         ``partners`` may be given when they are known but not yet saved as partnerships.
         """
+        from .search import document
+
         if partners is None:
             partners = [partnership.partner for partnership in self.partnerships.all()]
-        parts = []
-        for language in ("es", "en"):
-            for field in ("title", "summary", "description", "lessons_learned", "place"):
-                parts.append(getattr(self, f"{field}_{language}", "") or "")
-            with translation.override(language):
-                parts.append(str(self.country.name))
-            if self.city_id:
-                parts.append(getattr(self.city, f"name_{language}", "") or "")
-            for partner in partners:
-                parts.append(getattr(partner, f"name_{language}", "") or "")
-        seen, unique_parts = set(), []
-        for part in parts:
-            if part and part not in seen:
-                seen.add(part)
-                unique_parts.append(part)
-        return "\n".join(unique_parts)
+        return document.build(self, partners)
 
     @property
     def needs_checking(self):

@@ -41,6 +41,7 @@ from .models import (
 )
 from .proposals import ProposalForm
 from .related import related_initiatives
+from .way_on import way_on
 
 
 def sees_drafts(request):
@@ -124,6 +125,9 @@ def initiative_list(request):
     facets, chips = build_facets(filterset, request)
     context = {
         "results_map": results_map(request, filterset, page.paginator.count),
+        "way_on": None
+        if page.paginator.count
+        else way_on(request, filterset, queryset, vocabulary, chips),
         "filterset": filterset,
         "page": page,
         "initiatives": initiatives,

@@ -6,7 +6,8 @@ annotates each with ``search_rank`` (higher is better); ``with_snippets()`` and
 ``ensure_index(connection)`` creates (or makes whole) the database's index.
 
 PostgreSQL (``postgresql.py``): real full-text search with Spanish and English stemming.
-SQLite (``sqlite.py``): FTS5 with diacritics removed and prefix matching. Both read the same
+SQLite (``sqlite.py``): FTS5 with diacritics removed, prefix matching and the same
+languages' word forms (Snowball stems, ``stems.py``). Both read the same
 web-search syntax (``syntax.py``): ``"a phrase"``, ``-word``, ``or``.
 """
 
@@ -17,6 +18,7 @@ from django.utils.safestring import mark_safe
 from ppci.lib.text import fold
 
 from . import postgresql, sqlite
+from .stems import stems
 from .syntax import WORD, clean_query, has_searchable_word, has_terms, parse, positive_words
 
 __all__ = [
@@ -69,13 +71,14 @@ def with_snippets(queryset, text):
 
 
 def _mark_in_python(summary, text):
-    stems = [fold(word) for word in positive_words(text) if len(word) > 1]
-    if not stems:
+    starts = [fold(word) for word in positive_words(text) if len(word) > 1]
+    if not starts:
         return summary
+    forms = {stem for start in starts for stem in stems(start)}
 
     def mark(match):
         word = match.group(0)
-        if any(fold(word).startswith(stem) for stem in stems):
+        if any(fold(word).startswith(start) for start in starts) or forms & set(stems(word)):
             return f"{MARK_START}{word}{MARK_END}"
         return word
 
@@ -100,6 +103,9 @@ def ensure_index(connection):
     if connection.vendor not in BACKENDS:
         return
     index = backend(connection)
+    if hasattr(index, "add_functions"):
+        connection.ensure_connection()
+        index.add_functions(connection)
     with connection.cursor() as cursor:
         for statement in index.setup_statements():
             cursor.execute(statement)

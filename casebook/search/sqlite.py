@@ -1,18 +1,52 @@
 """Search on SQLite: an FTS5 table over ``Initiative.search_document``, with diacritics
-removed and prefix matching, kept in step by triggers.
+removed, prefix matching and Spanish and English word forms, kept in step by triggers.
+
+The table is contentless: its first column indexes the document as it is (for phrases and the
+start of words), its second the Snowball stems of the document's words (``stems``), written
+by the SQL function ``ppci_search_stems`` that every connection gets (``add_functions``). A
+word of a query matches by its start in the document, or by any of its stems.
 
 SQLite rebuilds a table it alters and drops its triggers with it, so the index is made whole
 after every ``migrate`` (see ``casebook.apps``) and checked: a missing trigger is an error.
 """
 
 from django.db import connections
+from django.db.backends.signals import connection_created
 from django.db.models import FloatField, Value
 from django.db.models.expressions import RawSQL
+from django.dispatch import receiver
+
+from ppci.lib.text import fold
 
 from . import ranks
+from .stems import stems, stems_of_text
 from .syntax import fts5_expression
 
 TRIGGER_EVENTS = ("insert", "delete", "update")
+STEMS_FUNCTION = "ppci_search_stems"
+STEMS_COLUMN = "stems"
+# Scores equal to this many significant digits are a tie, which the list orders by slug:
+# bm25's last digits depend on the order FTS5 happened to add up its figures in.
+SCORE_DIGITS = 10
+
+
+def add_functions(connection):
+    """What the index's triggers call: the stems of a document (see ``stems``)."""
+    connection.connection.create_function(STEMS_FUNCTION, 1, stems_of_text, deterministic=True)
+
+
+@receiver(connection_created)
+def add_functions_to_new_connection(sender, connection, **kwargs):
+    if connection.vendor == "sqlite":
+        add_functions(connection)
+
+
+def other_forms(word):
+    """The stems of ``word`` a search looks for besides its start: a stem that is the word
+    itself adds nothing (a word begins with its stem), and would make a common word such as
+    “de” cost a second pass over the index."""
+    folded = fold(word)
+    return [stem for stem in stems(word) if stem != folded]
 
 
 def names():
@@ -33,19 +67,25 @@ def names():
 def setup_statements():
     n = names()
     fts, table, key, document = n["fts"], n["table"], n["key"], n["document"]
+    stems = STEMS_COLUMN
+
+    def row(prefix):
+        return f"{prefix}.{key}, {prefix}.{document}, {STEMS_FUNCTION}({prefix}.{document})"
+
     forget_old = (
-        f"INSERT INTO {fts}({fts}, rowid, {document}) VALUES ('delete', old.{key}, old.{document})"
+        f"INSERT INTO {fts}({fts}, rowid, {document}, {stems}) VALUES ('delete', {row('old')})"
     )
+    add_new = f"INSERT INTO {fts}(rowid, {document}, {stems}) VALUES ({row('new')})"
     return [
         f"""CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5(
             {document},
-            content='{table}',
-            content_rowid='{key}',
+            {stems},
+            content='',
             tokenize="unicode61 remove_diacritics 2"
         )""",
         f"""CREATE TRIGGER IF NOT EXISTS {fts}_insert AFTER INSERT ON {table}
         BEGIN
-            INSERT INTO {fts}(rowid, {document}) VALUES (new.{key}, new.{document});
+            {add_new};
         END""",
         f"""CREATE TRIGGER IF NOT EXISTS {fts}_delete AFTER DELETE ON {table}
         BEGIN
@@ -54,11 +94,12 @@ def setup_statements():
         f"""CREATE TRIGGER IF NOT EXISTS {fts}_update AFTER UPDATE OF {document} ON {table}
         BEGIN
             {forget_old};
-            INSERT INTO {fts}(rowid, {document}) VALUES (new.{key}, new.{document});
+            {add_new};
         END""",
         # Rebuilding is cheap and makes the index whole again after a table rebuild dropped
-        # the triggers.
-        f"INSERT INTO {fts}({fts}) VALUES ('rebuild')",
+        # the triggers (or a new stemmer changed the stems).
+        f"INSERT INTO {fts}({fts}) VALUES ('delete-all')",
+        f"INSERT INTO {fts}(rowid, {document}, {stems}) SELECT {row(table)} FROM {table}",
     ]
 
 
@@ -70,12 +111,17 @@ def teardown_statements():
 
 
 def missing_parts(connection):
-    """What of the index is not in the database: the FTS table or any of its triggers."""
+    """What of the index is not in the database: the FTS table, its column of stems or any
+    of its triggers."""
     fts = names()["fts"]
     wanted = {fts, *(f"{fts}_{event}" for event in TRIGGER_EVENTS)}
     with connection.cursor() as cursor:
         cursor.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")
         present = {row[0] for row in cursor.fetchall()}
+        if fts in present:
+            cursor.execute(f"SELECT name FROM pragma_table_info('{fts}')")
+            if STEMS_COLUMN not in {row[0] for row in cursor.fetchall()}:
+                wanted.add(f"{fts}.{STEMS_COLUMN}")
     return sorted(wanted - present)
 
 
@@ -90,8 +136,9 @@ def _fill(expression):
         with connection.cursor() as cursor:
             cursor.execute(f"CREATE TEMP TABLE {table} (id INTEGER PRIMARY KEY, score REAL)")
             cursor.execute(
-                f"INSERT INTO temp.{table} SELECT rowid, -bm25({fts}) FROM {fts} "
-                f"WHERE {fts} MATCH %s",
+                f"INSERT INTO temp.{table} "
+                f"SELECT rowid, CAST(printf('%%.{SCORE_DIGITS - 1}e', -bm25({fts})) AS REAL) "
+                f"FROM {fts} WHERE {fts} MATCH %s",
                 [expression],
             )
 
@@ -105,7 +152,7 @@ def ranks_table(connection, expression):
 
 
 def matching(queryset, text):
-    expression, only_negative = fts5_expression(text)
+    expression, only_negative = fts5_expression(text, names()["document"], other_forms)
     if expression is None:
         return queryset.exclude(pk__in=_matching_keys(" OR ".join(only_negative)))
     table = ranks_table(connections[queryset.db], expression)
@@ -113,7 +160,7 @@ def matching(queryset, text):
 
 
 def ranked(queryset, text):
-    expression, _ = fts5_expression(text)
+    expression, _ = fts5_expression(text, names()["document"], other_forms)
     if expression is None:
         return queryset.annotate(search_rank=Value(0.0, output_field=FloatField()))
     table = ranks_table(connections[queryset.db], expression)

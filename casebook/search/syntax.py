@@ -51,9 +51,12 @@ def positive_words(text):
     return [word for clause in clauses for word in clause[1]]
 
 
-def fts5_expression(text):
+def fts5_expression(text, column, stems=None):
     """Web-search syntax as an FTS5 query in which every word is quoted: the expression, or
-    None and the negative items when the query only leaves things out."""
+    None and the negative items when the query only leaves things out.
+
+    A phrase and the start of a word are looked for in ``column`` (the document as it is); a
+    word also matches by any of its ``stems(word)`` (its word forms), in any column."""
     positive, negative = [], []
     pending_or = False
     for clause in parse(text):
@@ -62,7 +65,12 @@ def fts5_expression(text):
             continue
         kind, words, negated = clause
         quoted = " ".join(words).replace('"', "")
-        item = f'"{quoted}"' if kind == "phrase" else f'"{quoted}"*'
+        if kind == "phrase":
+            item = f'{column} : "{quoted}"'
+        else:
+            forms = [f'{column} : "{quoted}"*']
+            forms.extend(f'"{stem}"' for stem in (stems(quoted) if stems else ()))
+            item = f"({' OR '.join(forms)})"
         if negated:
             negative.append(item)
         elif pending_or:

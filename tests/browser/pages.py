@@ -17,7 +17,7 @@ PAGE_TYPES = {
         "/initiatives/?theme=messaging&sector=private&theme=no-such-theme&year_from=soon"
     ),
     "list with a search": "/initiatives/?q=medellin",
-    "list with no result": "/initiatives/?q=zzzzqqq",
+    "list with no result": "/initiatives/?q=medelin&sector=public",
     "initiative detail": "/initiatives/ruta-n/",
     "initiative with evidence cards": "/initiatives/memphis-fast-forward/",
     "list by evidence level and method": "/initiatives/?evidence=reported&method=not-stated",

@@ -1,0 +1,52 @@
+"""What a list that found nothing offers instead: searches that find something (close terms,
+or fewer words), each active filter to drop with what the list would then hold, and the
+whole case book."""
+
+from django.http import QueryDict
+from django.utils.translation import get_language
+
+from ppci.lib.paging import query_without
+
+from .filters import InitiativeFilter
+from .search import suggest
+
+MAX_TERMS = 3
+MAX_TRIED = 5
+
+
+def _count(data, queryset, vocabulary):
+    filterset = InitiativeFilter(data, queryset=queryset, vocabulary=vocabulary)
+    filterset.form.is_valid()
+    return filterset.filter_queryset(filterset.queryset.all()).count()
+
+
+def _with_query(data, text):
+    changed = data.copy()
+    changed.setlist("q", [text])
+    return query_without(changed, "page")
+
+
+def way_on(request, filterset, queryset, vocabulary, chips):
+    """The ways on from an empty list, for ``includes/no_results.html``."""
+    data = request.GET
+    terms = []
+    query = filterset.search_text
+    if query:
+        language = "en" if get_language() == "en" else "es"
+        for text in suggest.other_queries(query, language)[:MAX_TRIED]:
+            url = _with_query(data, text)
+            count = _count(QueryDict(url[1:]), queryset, vocabulary)
+            if count:
+                terms.append({"query": text, "url": url, "count": count})
+            if len(terms) == MAX_TERMS:
+                break
+    filters = [
+        {
+            "label": chip["label"],
+            "url": chip["url"],
+            "count": _count(QueryDict(chip["url"][1:]), queryset, vocabulary),
+        }
+        for chip in chips
+        if chip["url"] != "?"  # dropping the one filter there is: the whole case book, below
+    ]
+    return {"terms": terms, "filters": filters, "total": queryset.count()}
