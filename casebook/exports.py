@@ -19,6 +19,7 @@ from decimal import Decimal
 from functools import partial
 from types import SimpleNamespace
 
+from django.db.models import F
 from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -32,7 +33,11 @@ from partners.models import Kind, Sector
 from ppci.lib.text import fold
 
 from .models import (
+    EVIDENCE_BITS,
+    Activity,
+    Attribution,
     Direction,
+    EvidenceLevel,
     Figure,
     FigureKind,
     Funding,
@@ -40,6 +45,7 @@ from .models import (
     Initiative,
     Issue,
     IssueLink,
+    MeasurementMethod,
     Partnership,
     Programming,
     Qualifier,
@@ -307,6 +313,26 @@ INITIATIVE_COLUMNS = [
         code_label=_("Issue codes"),
         many=True,
     ),
+    Coded(
+        "evidence_levels",
+        _("Evidence levels of its figures"),
+        lambda i: i.exports.evidence_levels(i),
+        code_label=_("Evidence level codes"),
+        many=True,
+    ),
+    Coded(
+        "activity",
+        _("Activity"),
+        lambda i: i.exports.choice(Activity, i.activity),
+        code_label=_("Activity code"),
+    ),
+    Column(
+        "last_checked",
+        _("Record last checked"),
+        lambda i: i.last_checked,
+        "date",
+        machine=True,
+    ),
     Column("url", _("Address (URL)"), lambda i: i.exports.url(i.slug), machine=True, format="uri"),
     Column(
         "last_updated",
@@ -376,6 +402,31 @@ FIGURE_COLUMNS = [
     Column("period_start", _("From year"), lambda f: f.period_start, "year", machine=True),
     Column("period_end", _("To year"), lambda f: f.period_end, "year", machine=True),
     Column("note", _("Note"), lambda f: text(f, "note")),
+    Coded(
+        "evidence_level",
+        _("Evidence level"),
+        lambda f: f.exports.choice(EvidenceLevel, f.evidence_level),
+        code_label=_("Evidence level code"),
+    ),
+    Coded(
+        "method",
+        _("How it was measured"),
+        lambda f: f.exports.choice(MeasurementMethod, f.method),
+        code_label=_("Measurement method code"),
+    ),
+    Coded(
+        "attribution",
+        _("Effect or change"),
+        lambda f: f.exports.choice(Attribution, f.attribution),
+        code_label=_("Effect or change code"),
+    ),
+    Column("source", _("Source (key)"), lambda f: f.source_key, machine=True),
+    Column(
+        "source_locator", _("Section or page of the source"), lambda f: text(f, "source_locator")
+    ),
+    Column("source_quote", _("Original words"), lambda f: f.source_quote),
+    Column("checked_by", _("Checked by"), lambda f: text(f, "checked_by")),
+    Column("checked_on", _("Checked on"), lambda f: f.checked_on, "date", machine=True),
 ]
 
 SOURCE_COLUMNS = [
@@ -462,6 +513,15 @@ class Rows:
             setattr(instance, f"get_{attname}_display", partial(labels.get, value, value))
         return instance
 
+    def evidence_levels(self, initiative):
+        """(code, label) of each evidence level its figures have, from the weakest: read from
+        the initiative's own row (its figures' levels as bits), so no figure is read."""
+        return [
+            self.choice(EvidenceLevel, level)
+            for level in EvidenceLevel.values
+            if initiative.evidence_levels & EVIDENCE_BITS[level]
+        ]
+
     def country_name(self, code):
         if code not in self.countries:
             self.countries[code] = str(Country(code).name) if code else ""
@@ -544,7 +604,9 @@ class Rows:
         if self.with_figures:
             figures = self.grouped(
                 (f.initiative_id, self.with_labels(f))
-                for f in Figure.objects.filter(initiative_id__in=keys).order_by("order", "pk")
+                for f in Figure.objects.filter(initiative_id__in=keys)
+                .annotate(source_key=F("source__key"))
+                .order_by("order", "pk")
             )
         if self.with_sources:
             sources = self.grouped(

@@ -42,9 +42,15 @@ def rows(model):
 
 
 def every_row():
-    """Every row of every case-book table, as stored, with links written as the slug of what
-    they point at and database ids left out (they differ between two databases)."""
+    """Every row of every case-book table, as stored, with links written as the slug (or, for
+    a source, the initiative's slug and the source's key) of what they point at and database
+    ids left out (they differ between two databases)."""
     slugs = {model: {row["id"]: row["slug"] for row in rows(model)} for model in NAMED_BY_SLUG}
+    # A source is named by its initiative and its key (a figure points at one).
+    slugs[Source] = {
+        row["id"]: f"{slugs[Initiative][row['initiative_id']]}/{row['key']}"
+        for row in rows(Source)
+    }
     snapshot = {}
     for model in MODELS + LINKS:
         links = {
