@@ -25,14 +25,17 @@ SPANISH_HEADER = (
     "Año de finalización,Programación,Código de la programación,Escala,Código de la escala,"
     "Temas de trabajo,Códigos de los temas,Socios (funciones),Socios públicos,Socios privados,"
     "Socios comunitarios,Sitios web de los socios,Financiación,Códigos de la financiación,"
-    "Problemas abordados,Códigos de los problemas,Dirección (URL),Última actualización"
+    "Problemas abordados,Códigos de los problemas,Solidez de las pruebas de sus cifras,"
+    "Códigos de la solidez de las pruebas,Actividad,Código de la actividad,"
+    "Última revisión de la ficha,Dirección (URL),Última actualización"
 )
 ENGLISH_HEADER = (
     "Identifier (slug),Title,Summary,Description,Lessons learned,City,City code,Country,"
     "Country code (ISO 3166-1),Place,Year founded,Year ended,Programming,Programming code,"
     "Scale,Scale code,Work themes,Work theme codes,Partners (roles),Public partners,"
     "Private partners,Community partners,Partner websites,Funding,Funding codes,"
-    "Issues addressed,Issue codes,Address (URL),Last updated"
+    "Issues addressed,Issue codes,Evidence levels of its figures,Evidence level codes,Activity,"
+    "Activity code,Record last checked,Address (URL),Last updated"
 )
 
 
@@ -109,12 +112,24 @@ def test_it_exports_one_row_per_figure_in_the_readers_language(client, casebook)
     homicides = rows[0]
     assert homicides["Iniciativa (slug)"] == "memphis-fast-forward"
     assert homicides["Qué se midió"] == "Homicidios en Memphis"
-    assert homicides["Cifra tal como se lee"] == "−40 %"
+    assert homicides["Cifra tal como se lee"] == "−40\u00a0%"  # a Spanish non-breaking space
     assert homicides["Período"] == "2006–2010"
     assert (homicides["Valor"], homicides["Código de la unidad"]) == ("40", "percent")
     assert (homicides["Sentido"], homicides["Código del sentido"]) == ("disminución", "decrease")
     assert (homicides["Desde el año"], homicides["Hasta el año"]) == ("2006", "2010")
     assert rows[2]["Valor"] == "23.6"  # a "." decimal point in every language
+    # Its evidence: how far to trust it, and where it comes from.
+    assert (
+        homicides["Solidez de las pruebas"],
+        homicides["Código de la solidez de las pruebas"],
+    ) == (
+        "declarada",
+        "reported",
+    )
+    assert homicides["Código del método de medición"] == "not-stated"
+    assert homicides["Código de efecto o cambio"] == "change-while-running"
+    assert homicides["Fuente (clave)"] == "briefing-paper"
+    assert "40%" in homicides["Palabras originales"]
 
 
 def test_every_published_figure_is_in_the_figures_csv(client, casebook):
@@ -142,6 +157,9 @@ def test_the_json_nests_partners_figures_and_sources(client, casebook):
     assert homicides["key"] == "homicides"
     assert homicides["value"] == 40 and homicides["period_start"] == 2006
     assert homicides["direction"] == {"code": "decrease", "label": "disminución"}
+    assert homicides["evidence_level"] == {"code": "reported", "label": "declarada"}
+    assert homicides["source"] == "briefing-paper"
+    assert item["evidence_levels"] == [{"code": "reported", "label": "declarada"}]
     assert item["sources"][0]["key"] == "briefing-paper"
     assert item["sources"][0]["title"].startswith("Documento Informativo 3")
 
