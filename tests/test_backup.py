@@ -48,8 +48,7 @@ def every_row():
     slugs = {model: {row["id"]: row["slug"] for row in rows(model)} for model in NAMED_BY_SLUG}
     # A source is named by its initiative and its key (a figure points at one).
     slugs[Source] = {
-        row["id"]: f"{slugs[Initiative][row['initiative_id']]}/{row['key']}"
-        for row in rows(Source)
+        row["id"]: f"{slugs[Initiative][row['initiative_id']]}/{row['key']}" for row in rows(Source)
     }
     snapshot = {}
     for model in MODELS + LINKS:

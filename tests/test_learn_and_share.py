@@ -101,9 +101,7 @@ def test_related_cases_exclude_drafts_and_the_case_itself(client, casebook):
 def test_related_cases_say_why(client, casebook):
     response = client.get("/en/initiatives/red-card-to-crime/")
     reasons = {i.slug: i.reasons for i in response.context["related"]}
-    assert any(
-        reason.startswith("Also works on") for items in reasons.values() for reason in items
-    )
+    assert any(reason.startswith("Also works on") for items in reasons.values() for reason in items)
 
 
 def test_the_initiative_page_takes_the_same_queries_with_one_or_three_related(
