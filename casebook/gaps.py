@@ -28,6 +28,9 @@ class Gap:
     slug: str
     label: str  # what is missing, as a list item
     build: object  # () -> the condition on an initiative that it is missing
+    # The same rule read from an initiative already in memory, with its figures and fundings
+    # prefetched (a case's page): (initiative) -> whether it is missing.
+    missing_from: object
 
     @property
     def condition(self):
@@ -43,36 +46,73 @@ def not_checked_lately():
     return Q(last_checked__isnull=True) | Q(last_checked__lt=since)
 
 
+def checked_too_long_ago(initiative):
+    since = timezone.localdate() - timedelta(days=CHECK_EVERY_DAYS)
+    return initiative.last_checked is None or initiative.last_checked < since
+
+
+def no_figure(initiative, **conditions):
+    return not any(
+        all(getattr(figure, name) == value for name, value in conditions.items())
+        for figure in initiative.figures.all()
+    )
+
+
 GAPS = [
-    Gap("year-founded", _("the year it was founded"), lambda: Q(year_founded__isnull=True)),
-    Gap("city", _("the city where it is based"), lambda: Q(city__isnull=True)),
-    Gap("activity", _("whether it is still running"), lambda: Q(activity=Activity.UNKNOWN)),
+    Gap(
+        "year-founded",
+        _("the year it was founded"),
+        lambda: Q(year_founded__isnull=True),
+        lambda i: i.year_founded is None,
+    ),
+    Gap(
+        "city",
+        _("the city where it is based"),
+        lambda: Q(city__isnull=True),
+        lambda i: i.city_id is None,
+    ),
+    Gap(
+        "activity",
+        _("whether it is still running"),
+        lambda: Q(activity=Activity.UNKNOWN),
+        lambda i: i.activity == Activity.UNKNOWN,
+    ),
     Gap(
         "end-date",
         _("the year it ended"),
         lambda: Q(activity=Activity.ENDED, year_ended__isnull=True),
+        lambda i: i.activity == Activity.ENDED and i.year_ended is None,
     ),
     Gap(
         "outcomes",
         _("figures of what changed (outcomes)"),
         lambda: ~_has_figure(kind=FigureKind.OUTCOME),
+        lambda i: no_figure(i, kind=FigureKind.OUTCOME),
     ),
     Gap(
         "evaluation",
         _("an independent evaluation or study"),
         lambda: ~_has_figure(evidence_level=EvidenceLevel.EVALUATED),
+        lambda i: no_figure(i, evidence_level=EvidenceLevel.EVALUATED),
     ),
     Gap(
         "budget",
         _("its budget or the money it raised"),
         lambda: ~_has_figure(kind=FigureKind.FUNDING),
+        lambda i: no_figure(i, kind=FigureKind.FUNDING),
     ),
     Gap(
         "funding",
         _("how it is funded"),
         lambda: ~Exists(FundingLink.objects.filter(initiative=OuterRef("pk"))),
+        lambda i: not i.fundings.all(),
     ),
-    Gap("checked", _("a check of its record in the last two years"), not_checked_lately),
+    Gap(
+        "checked",
+        _("a check of its record in the last two years"),
+        not_checked_lately,
+        checked_too_long_ago,
+    ),
 ]
 GAPS_BY_SLUG = {gap.slug: gap for gap in GAPS}
 
@@ -88,8 +128,9 @@ def with_gaps(queryset):
 
 
 def gaps_of(initiative):
-    """The gaps of an initiative read with ``with_gaps``."""
-    return [gap for gap in GAPS if getattr(initiative, gap.annotation, False)]
+    """The gaps of an initiative in memory, read with its figures and fundings prefetched
+    (``Initiative.objects.for_detail()``): the same rules as ``with_gaps``, with no query."""
+    return [gap for gap in GAPS if gap.missing_from(initiative)]
 
 
 def count_gaps(queryset):

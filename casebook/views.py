@@ -230,9 +230,7 @@ def partnerships_by_sector(initiative):
 
 
 def initiative_detail(request, slug):
-    initiative = get_object_or_404(
-        gaps.with_gaps(visible_initiatives(request).for_detail()), slug=slug
-    )
+    initiative = get_object_or_404(visible_initiatives(request).for_detail(), slug=slug)
     url = request.build_absolute_uri(initiative.get_absolute_url())
     figures = list(initiative.figures.all())
     context = {

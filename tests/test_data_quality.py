@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from django.core.management import call_command
 
-from casebook.gaps import GAPS, count_gaps
+from casebook.gaps import GAPS, count_gaps, gaps_of, with_gaps
 from casebook.models import Initiative
 from tests.factories import make_city, make_funding, make_initiative
 
@@ -140,3 +140,19 @@ def test_the_page_reads_in_spanish(casebook, client):
     assert "Lo que el libro de casos aún no sabe" in words
     assert "El año de fundación" in words
     assert re.search(r"Declarada\s*: 16", words)
+
+
+def test_a_case_page_lists_the_gaps_the_data_quality_page_counts(casebook):
+    """A case's page reads its gaps from the case in memory; the data-quality page counts
+    them in the database: on varied demo data both give every case the same gaps."""
+    call_command("generate_demo_data", initiatives=120, verbosity=0)
+    in_database = {
+        initiative.slug: {gap.slug for gap in GAPS if getattr(initiative, gap.annotation)}
+        for initiative in with_gaps(Initiative.objects.published())
+    }
+    in_memory = {
+        initiative.slug: {gap.slug for gap in gaps_of(initiative)}
+        for initiative in Initiative.objects.published().for_detail()
+    }
+    assert in_memory == in_database
+    assert len({frozenset(gaps) for gaps in in_memory.values()}) > 5  # the demo data varies

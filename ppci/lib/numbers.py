@@ -8,7 +8,7 @@ Django's formats for the active language (ppci/formats adjusts Spanish's).
 
 from decimal import Decimal
 
-from django.utils.formats import number_format
+from django.utils.formats import get_format, number_format
 from django.utils.translation import get_language
 
 NBSP = "\u00a0"
@@ -23,6 +23,10 @@ def format_number(value, places=None):
     ``places`` says."""
     if value is None or value == "":
         return ""
+    if type(value) is int and not places:  # counts: the common case, kept cheap
+        grouped = f"{value:,}"
+        separator = get_format("THOUSAND_SEPARATOR")
+        return grouped if separator == "," else grouped.replace(",", separator)
     try:
         value = Decimal(value)
     except (ArithmeticError, ValueError, TypeError):
