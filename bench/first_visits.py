@@ -8,11 +8,17 @@ counts: every combination of filters, words, sort and page is new. This script b
 database (``--database``, default an SQLite file ``bench-first-visits.sqlite3`` in the
 project root; kept between runs, ``--fresh`` builds it again) with the case book and
 ``--initiatives`` demo initiatives (``generate_demo_data --seed 1``), then, in one process
-with every cache switched off (Django's dummy cache, page cache off), requests:
+with the page cache off, requests:
 
 - ``--requests`` list addresses, each different: a theme, a sector, a country, a search word,
   a sort and a page drawn from a fixed sequence (the same addresses on every run);
 - ``--requests`` initiative pages, each a different published initiative.
+
+Every address is new, so nothing kept per address (facet counts, an initiative's related
+cases, rankings) can answer; what is kept for the whole case book until it changes (the
+vocabularies, the cities' positions) is warm after the first request, as it is on a server
+that has run for a while. The cache is the default one of the settings (local memory, or
+Redis with REDIS_URL).
 
 It prints the median and 95th percentile of the server time (through the whole middleware
 stack, in process: no network, no gunicorn) and the median and largest number of SQL
@@ -112,7 +118,6 @@ def measure(requests):
     from casebook.models import Initiative
 
     override_settings(
-        CACHES={"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}},
         # Plain static storage: the production manifest needs collectstatic first, and
         # static URLs are not what is measured.
         STORAGES={
