@@ -129,6 +129,15 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,
     "django.middleware.gzip.GZipMiddleware",
 )
+# A Server-Timing header with each response's SQL queries and time (ppci/lib/servertiming.py),
+# for measuring: off by default, since it tells anyone what a page costs. Just inside
+# whitenoise, which answers static files before it, and outside compression, which it times.
+SERVER_TIMING = envbool("SERVER_TIMING", False)
+if SERVER_TIMING:
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,
+        "ppci.lib.servertiming.ServerTimingMiddleware",
+    )
 
 ROOT_URLCONF = "ppci.urls"
 WSGI_APPLICATION = "ppci.wsgi.application"

@@ -24,6 +24,8 @@ import tempfile
 import threading
 import time
 import uuid
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -182,6 +184,38 @@ def watch(app_config, private=()):
 
 _remembered = {}
 
+# The names under which ``remember()`` keeps a value for one address rather than for the
+# whole case book: the facet counts of one combination of filters, one initiative's related
+# cases. A first visit of an address finds none of them.
+PER_ADDRESS_PREFIXES = ("facets:", "related:")
+
+
+class HitCounter:
+    def __init__(self):
+        self.hits = 0
+
+
+# Set only while ``counting_per_address_hits()`` runs (the Server-Timing middleware).
+_per_address_hits = ContextVar("per_address_hits", default=None)
+
+
+@contextmanager
+def counting_per_address_hits():
+    """Count, in the counter it yields, the values kept per address that ``remember()``
+    finds while the block runs (in this thread or task)."""
+    counter = HitCounter()
+    token = _per_address_hits.set(counter)
+    try:
+        yield counter
+    finally:
+        _per_address_hits.reset(token)
+
+
+def _count_hit(name):
+    counter = _per_address_hits.get()
+    if counter is not None and name.startswith(PER_ADDRESS_PREFIXES):
+        counter.hits += 1
+
 
 def remember(name, build, in_process=True):
     """``build()``, computed once per generation: for data that changes only when the
@@ -194,12 +228,15 @@ def remember(name, build, in_process=True):
         return build()  # the cache is down: no generation to tell a kept value is current
     kept = _remembered.get(name) if in_process else None
     if kept is not None and kept[0] == current:
+        _count_hit(name)
         return kept[1]
     key = f"data:{current}:{name}"
     value = cache.get(key)
     if value is None:
         value = build()
         cache.set(key, value, timeout=max(settings.PAGE_CACHE_SECONDS, 300))
+    else:
+        _count_hit(name)
     if in_process:
         _remembered[name] = (current, value)
     return value
