@@ -1148,6 +1148,10 @@ def version_of(command):
     )
 
 
+def load_average():
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def machine(server, databases):
     import django
     import psycopg
@@ -1175,6 +1179,8 @@ def machine(server, databases):
         "platform": platform.platform(),
         "cpu": cpu,
         "cores": os.cpu_count(),
+        # Other work on the machine while it runs makes every figure slower.
+        "load_average_at_start": load_average(),
         "memory_mb": memory,
         "python": platform.python_version(),
         "django": django.get_version(),
@@ -1529,6 +1535,7 @@ def main():
         if "postgresql" in args.databases and not args.cold_only:
             report["warm"][str(size)] = warm_workload(args, size, prepared["postgresql"], stages)
             write_report(report)
+    report["machine"]["load_average_at_end"] = load_average()
     write_report(report)
     log(f"All stages: {time.perf_counter() - started:.0f} s. Report: {REPORTS / 'benchmark.md'}")
     print_targets(report)
