@@ -7,6 +7,7 @@ values are set aside with a message instead of failing the whole filter.
 from dataclasses import dataclass, field
 
 import django_filters
+from django.conf import settings
 from django.db.models import F, Q
 from django.db.models.lookups import GreaterThan
 from django.http import QueryDict
@@ -19,6 +20,7 @@ from ppci.lib.countries import country_codes
 from ppci.lib.facets import CountryFilter, FacetedFilterSet
 
 from . import search
+from .listindex import ListIndex, orderings
 from .maps import CityFacts
 from .models import (
     EVIDENCE_BITS,
@@ -336,13 +338,37 @@ class InitiativeFilter(FacetedFilterSet):
         if sort == "relevance":
             queryset = search.ranked(queryset, self.search_text)
             return queryset.order_by("-search_rank", "slug")
-        if sort == "-year":
-            return queryset.order_by(F("year_founded").desc(nulls_last=True), "slug")
-        if sort == "year":
-            return queryset.order_by(F("year_founded").asc(nulls_last=True), "slug")
-        if sort == "-updated":
-            return queryset.order_by("-updated_at", "slug")
-        return queryset.order_by(title_in_language(), "slug")
+        return queryset.order_by(*orderings(get_language())[sort])
+
+    # The published list from the index ------------------------------------------------
+
+    def index_answer(self):
+        """The list's answer from the published case book's index (``listindex``), or
+        None where the database answers: for staff (``remember_counts_as`` unset: they see
+        drafts), while the cache is down, or for a filter the index does not read."""
+        if not hasattr(self, "_index_answer"):
+            self._index_answer = None
+            if self.remember_counts_as == "published" and settings.LIST_INDEX:
+                index = ListIndex.current()
+                if index is not None:
+                    language = "en" if get_language() == "en" else "es"
+                    self._index_answer = index.answer(self, language)
+        return self._index_answer
+
+    def listing(self, read):
+        """The list's rows, for the paginator: from the index, a sequence whose page is read
+        by ``read(queryset)`` (the page's keys as a queryset, to which it adds what the page
+        shows); otherwise ``read`` of the whole filtered, ordered queryset."""
+        answer = self.index_answer()
+        if answer is None:
+            return read(self.qs)
+        return answer.rows(lambda keys: read(self.queryset.filter(pk__in=keys)))
+
+    def facet_counts(self):
+        answer = self.index_answer()
+        if answer is not None:
+            return answer.facet_counts
+        return super().facet_counts()
 
 
 def title_in_language():

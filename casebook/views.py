@@ -116,7 +116,7 @@ def initiative_list(request):
         remember_counts_as=None if sees_drafts(request) else "published",
     )
     query = filterset.search_text
-    listing = search.with_snippets(filterset.qs.for_listing(), query)
+    listing = filterset.listing(lambda rows: search.with_snippets(rows.for_listing(), query))
     page, page_problems = paginate(request, listing, settings.INITIATIVES_PER_PAGE)
     initiatives = list(page.object_list)
     if query:

@@ -14,8 +14,15 @@ MAX_TERMS = 3
 MAX_TRIED = 5
 
 
-def _count(data, queryset, vocabulary):
-    filterset = InitiativeFilter(data, queryset=queryset, vocabulary=vocabulary)
+def _count(data, queryset, vocabulary, remember_counts_as):
+    """What the list of ``data`` would hold: from the published case book's index where the
+    list itself was answered from it, else counted in the database."""
+    filterset = InitiativeFilter(
+        data, queryset=queryset, vocabulary=vocabulary, remember_counts_as=remember_counts_as
+    )
+    answer = filterset.index_answer()
+    if answer is not None:
+        return answer.count
     filterset.form.is_valid()
     return filterset.filter_queryset(filterset.queryset.all()).count()
 
@@ -29,13 +36,14 @@ def _with_query(data, text):
 def way_on(request, filterset, queryset, vocabulary, chips):
     """The ways on from an empty list, for ``includes/no_results.html``."""
     data = request.GET
+    public = filterset.remember_counts_as
     terms = []
     query = filterset.search_text
     if query:
         language = "en" if get_language() == "en" else "es"
         for text in suggest.other_queries(query, language)[:MAX_TRIED]:
             url = _with_query(data, text)
-            count = _count(QueryDict(url[1:]), queryset, vocabulary)
+            count = _count(QueryDict(url[1:]), queryset, vocabulary, public)
             if count:
                 terms.append({"query": text, "url": url, "count": count})
             if len(terms) == MAX_TERMS:
@@ -44,9 +52,10 @@ def way_on(request, filterset, queryset, vocabulary, chips):
         {
             "label": chip["label"],
             "url": chip["url"],
-            "count": _count(QueryDict(chip["url"][1:]), queryset, vocabulary),
+            "count": _count(QueryDict(chip["url"][1:]), queryset, vocabulary, public),
         }
         for chip in chips
         if chip["url"] != "?"  # dropping the one filter there is: the whole case book, below
     ]
-    return {"terms": terms, "filters": filters, "total": queryset.count()}
+    total = _count(QueryDict(), queryset, vocabulary, public)
+    return {"terms": terms, "filters": filters, "total": total}

@@ -393,6 +393,9 @@ PAGE_QUERY_PARAMETERS = frozenset(
 # bench/benchmark.py measures pages against a view that renders the base template and
 # touches no database; it exists only when this is set.
 BENCHMARK_CEILING_VIEW = envbool("BENCHMARK_CEILING_VIEW", False)
+# The public initiative list answers from an index of the published case book kept in memory
+# (casebook/listindex.py); off, it counts and pages in the database on every request.
+LIST_INDEX = envbool("LIST_INDEX", True)
 
 # Listing pages.
 INITIATIVES_PER_PAGE = envint("INITIATIVES_PER_PAGE", 12)

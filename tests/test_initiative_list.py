@@ -171,28 +171,6 @@ def test_it_links_to_the_exports_with_the_same_filters(client, world):
     assert reverse("casebook:export-json") + "?theme=messaging" in text
 
 
-def test_it_runs_the_same_number_of_queries_at_one_and_three_initiatives(
-    client, django_assert_num_queries
-):
-    theme = make_theme(slug="messaging", order=5)
-    club = make_partner(sector="private", kind="sports-team", name_es="Club de fútbol")
-    url = LIST + "?theme=messaging&sector=private&country=ES&q=club"
-    make_initiative(themes=[theme], partners=[club])
-    # With filters, the facets count over one pass of the filters into a temporary table
-    # (made, analysed on PostgreSQL, read, dropped); the search's one ranking pass is two
-    # statements more: its table, then its rows (on PostgreSQL, its rows and scores in one
-    # statement with parallel workers set and reset around it, then its key; and its table,
-    # as PostgreSQL's connections are kept, is dropped when the request ends). Four are the
-    # vocabularies, read once per change of content.
-    queries = {"sqlite": 12}.get(connection.vendor, 16)
-    with django_assert_num_queries(queries):
-        assert len(slugs(client.get(url))) == 1
-    make_initiative(themes=[theme], partners=[club])
-    make_initiative(themes=[theme], partners=[club])
-    with django_assert_num_queries(queries):
-        assert len(slugs(client.get(url))) == 3
-
-
 @pytest.mark.parametrize(
     ("language", "summary"),
     [("es", "Filtrar y buscar (2 activos)"), ("en", "Filter and search (2 active)")],

@@ -25,6 +25,7 @@ __all__ = [
     "clean_query",
     "ensure_index",
     "has_searchable_word",
+    "match_scores",
     "matching",
     "parse",
     "positive_words",
@@ -58,6 +59,19 @@ def matching(queryset, text):
     if not has_terms(text) or not has_searchable_word(text):
         return queryset.none()
     return _backend_of(queryset).matching(queryset, text)
+
+
+def match_scores(alias, text, scored=True, among=None):
+    """Every initiative (drafts too) of the database ``alias`` that matches ``text``, with
+    its score, as ``(pk, score)`` pairs: the same matches and scores as ``matching`` and
+    ``ranked``, in one query, for the list's index (``casebook.listindex``). Unless
+    ``scored``, the scores may all be 0: where only the matches count, the database may
+    spare itself the ranking. With ``among`` (keys), only the matches among those are
+    needed, though more may come."""
+    if not has_terms(text) or not has_searchable_word(text):
+        return []
+    connection = connections[alias]
+    return backend(connection).match_scores(connection, text, scored, among)
 
 
 def ranked(queryset, text):

@@ -25,6 +25,7 @@ from .syntax import clean_query, positive_words
 MARK_START, MARK_END = "\ue000", "\ue001"
 VECTOR_COLUMN = "search_vector"
 INDEX = "initiative_search_vector_idx"
+MATCHES_FUNCTION = "ppci_search_matches"
 
 
 def names():
@@ -62,6 +63,15 @@ def setup_statements():
         f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {VECTOR_COLUMN} tsvector "
         f"GENERATED ALWAYS AS ({vector}) STORED",
         f"CREATE INDEX IF NOT EXISTS {INDEX} ON {table} USING gin ({VECTOR_COLUMN})",
+        # The keys of the matches, from the GIN index. For a word in nearly every
+        # initiative the planner prefers testing row by row, reading and unpacking each
+        # row's vector (43 ms at 10,000 initiatives); the index knows the matches without
+        # the vectors (12 ms). The function's own setting holds only while it runs.
+        f"""
+        CREATE OR REPLACE FUNCTION {MATCHES_FUNCTION}(query tsquery) RETURNS SETOF bigint
+        LANGUAGE sql STABLE SET enable_seqscan = off
+        AS $$ SELECT id FROM {table} WHERE {VECTOR_COLUMN} @@ query $$
+        """,
         # The first index was on the expression; the column replaces it.
         "DROP INDEX IF EXISTS initiative_search_idx",
         # The planner prices a tsvector match like an integer comparison, and so prefers a
@@ -82,6 +92,7 @@ def setup_statements():
 
 def teardown_statements():
     return [
+        f"DROP FUNCTION IF EXISTS {MATCHES_FUNCTION}(tsquery)",
         "DROP INDEX IF EXISTS initiative_search_idx",
         f"ALTER TABLE {names()['table']} DROP COLUMN IF EXISTS {VECTOR_COLUMN}",
     ]
@@ -89,12 +100,18 @@ def teardown_statements():
 
 def missing_parts(connection):
     n = names()
+    missing = []
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT 1 FROM information_schema.columns WHERE table_name = %s AND column_name = %s",
             [n["table"], VECTOR_COLUMN],
         )
-        return [] if cursor.fetchone() else [f"{n['table']}.{VECTOR_COLUMN}"]
+        if not cursor.fetchone():
+            missing.append(f"{n['table']}.{VECTOR_COLUMN}")
+        cursor.execute("SELECT 1 FROM pg_proc WHERE proname = %s", [MATCHES_FUNCTION])
+        if not cursor.fetchone():
+            missing.append(f"{MATCHES_FUNCTION}()")
+    return missing
 
 
 def _query(text):
@@ -145,6 +162,33 @@ def ranks_table(connection, text):
     ``ranks``), dropped when the request finishes."""
     text = clean_query(text)
     return ranks.remembered(connection, text, _fill(text))
+
+
+def match_scores(connection, text, scored=True, among=None):
+    """Every match with its ``ts_rank``, as the ranking table holds them, without the table,
+    in one statement. With ``among`` (keys), only the matches among those, each tested and
+    ranked by itself: ranking reads and unpacks each match's vector, which is worth it for
+    the few a filter leaves, not for every initiative a common word is in. Unless
+    ``scored``, the matches alone (scored 0), from the GIN index."""
+    text = clean_query(text)
+    n = names()
+    with connection.cursor() as cursor:
+        if not scored and among is None:
+            cursor.execute(
+                f"SELECT id, 0.0 FROM {MATCHES_FUNCTION}({QUERY_SQL}) AS id", [text, text]
+            )
+            return cursor.fetchall()
+        rank = f"ts_rank(initiative.{VECTOR_COLUMN}, query.q)" if scored else "0.0"
+        sql = (
+            f"SELECT initiative.id, {rank} "
+            f"FROM {n['table']} AS initiative, (SELECT {QUERY_SQL} AS q) AS query "
+            f"WHERE initiative.{VECTOR_COLUMN} @@ query.q"
+        )
+        if among is None:
+            cursor.execute(sql, [text, text])
+        else:
+            cursor.execute(f"{sql} AND initiative.id = ANY(%s)", [text, text, list(among)])
+        return cursor.fetchall()
 
 
 def matching(queryset, text):

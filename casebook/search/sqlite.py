@@ -151,6 +151,30 @@ def ranks_table(connection, expression):
     return f"temp.{ranks.remembered(connection, expression, _fill(expression))}"
 
 
+def match_scores(connection, text, scored=True, among=None):
+    """Every match with its score, as the ranking table holds them, without the table; a
+    search of excluded words alone scores every initiative without them 0, as ``ranked``.
+    FTS5 scores its matches as it finds them: ``scored`` and ``among`` (the keys the caller
+    needs, which it picks out of the matches itself) change nothing here."""
+    n = names()
+    fts = n["fts"]
+    expression, only_negative = fts5_expression(text, n["document"], other_forms)
+    with connection.cursor() as cursor:
+        if expression is None:
+            cursor.execute(
+                f"SELECT {n['key']}, 0.0 FROM {n['table']} WHERE {n['key']} NOT IN "
+                f"(SELECT rowid FROM {fts} WHERE {fts} MATCH %s)",
+                [" OR ".join(only_negative)],
+            )
+        else:
+            cursor.execute(
+                f"SELECT rowid, CAST(printf('%%.{SCORE_DIGITS - 1}e', -bm25({fts})) AS REAL) "
+                f"FROM {fts} WHERE {fts} MATCH %s",
+                [expression],
+            )
+        return cursor.fetchall()
+
+
 def matching(queryset, text):
     expression, only_negative = fts5_expression(text, names()["document"], other_forms)
     if expression is None:

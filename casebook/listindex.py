@@ -1,0 +1,392 @@
+"""The published case book's list, held in memory as sets of bits: every first visit of a
+filtered search answered without counting in the database.
+
+Each published initiative has a position; each option of each facet (a theme, a sector, a
+country, a city, …) is the set of the positions that have it, as one Python integer, one bit
+per initiative. A filter is then an OR of its options' sets, a combination of filters an AND,
+a count a population count, and the facet counts of a page (each option counted with every
+other filter applied) a few hundred ANDs of integers of a few kilobytes: microseconds where
+the database needs a pass over the matching rows per page. The orders of the list are kept
+as the database sorts them, once per order, so that a page is the first matching positions
+in that order; only a search still asks the database, once, for its matches and their scores,
+and the page's twenty rows are read by key.
+
+The index holds only what the whole published case book decides, never anything per
+visitor or per address. It is built from the database on the first list request after any
+change to the content (the page cache's generation: see ``ppci.lib.pagecache``), kept in the
+process and in the shared cache for the other processes, and never while the cache cannot be
+reached (no generation then tells a kept index is current): the list then counts in the
+database as before (``InitiativeFilter``'s own counting), and so do staff, who also see
+drafts. Both ways give the same answers; the tests hold them equal.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import F
+
+from ppci.lib import pagecache
+
+from . import search
+from .models import FundingLink, Initiative, IssueLink, ThemeLink
+
+# The bits of each byte value, lowest first: reading the positions of a set a byte at a time.
+_BITS_OF_BYTE = [tuple(bit for bit in range(8) if byte >> bit & 1) for byte in range(256)]
+
+# Below this many matches a page is found by sorting the matches; above it, by walking the
+# order until the page is full (which stops early when most initiatives match).
+_SORT_BELOW = 2000
+
+# A search needed for at most this many initiatives tests each of them by its key, rather
+# than reading every match of its words.
+_ASK_BY_KEY = 500
+
+
+def _failing_at_most_one(masks):
+    """The positions in every one of ``masks`` but at most one (all, with none)."""
+    if not masks:
+        return -1  # every bit
+    passing = -1
+    for bits in masks:
+        passing &= bits
+    result = passing
+    for left_out in range(len(masks)):
+        others = -1
+        for number, bits in enumerate(masks):
+            if number != left_out:
+                others &= bits
+        result |= others
+    return result
+
+
+def positions(bits):
+    """The positions of the set ``bits``, in increasing order."""
+    found = []
+    data = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
+    for number, byte in enumerate(data):
+        if byte:
+            base = number * 8
+            found.extend(base + bit for bit in _BITS_OF_BYTE[byte])
+    return found
+
+
+def bits_of(position_list, size):
+    """The set of the positions ``position_list`` as an integer."""
+    data = bytearray((size + 7) // 8)
+    for position in position_list:
+        data[position >> 3] |= 1 << (position & 7)
+    return int.from_bytes(data, "little")
+
+
+def orderings(language):
+    """The list's orders by the name the ``sort`` parameter gives them, as ``order_by``
+    arguments: the one place that says how each sorts, for the database's list and this
+    index. The title is the reader's language's sort title."""
+    title = "sort_title_en" if language == "en" else "sort_title_es"
+    return {
+        "title": (F(title), "slug"),
+        "-year": (F("year_founded").desc(nulls_last=True), "slug"),
+        "year": (F("year_founded").asc(nulls_last=True), "slug"),
+        "-updated": ("-updated_at", "slug"),
+    }
+
+
+# The index's own name for each order (the title's differs by language).
+ORDER_NAMES = {
+    ("title", "es"): "title-es",
+    ("title", "en"): "title-en",
+    ("-year", "es"): "-year",
+    ("-year", "en"): "-year",
+    ("year", "es"): "year",
+    ("year", "en"): "year",
+    ("-updated", "es"): "-updated",
+    ("-updated", "en"): "-updated",
+}
+
+
+@dataclass
+class ListIndex:
+    """The published initiatives' facets and orders, as sets of positions."""
+
+    pks: list  # position → primary key
+    everything: int  # every position
+    options: dict  # facet → option → set
+    years: dict  # founding year → set
+    orders: dict  # order name → positions in that order
+    ranks: dict  # order name → position → its place in that order
+    slug_rank: list  # position → its place by slug (the tie-break of relevance)
+
+    # Building ---------------------------------------------------------------------------
+
+    @classmethod
+    def current(cls):
+        """The index of the current content, or None while no generation can tell that a
+        kept one is current (the cache is down)."""
+        if pagecache.generation() is None:
+            return None
+        return pagecache.remember("list-index:published", cls.build)
+
+    @classmethod
+    def build(cls):
+        from .filters import InitiativeFilter
+
+        published = Initiative.objects.published()
+        rows = list(
+            published.order_by("pk").values_list(
+                "pk",
+                "programming",
+                "scale",
+                "country",
+                "city__slug",
+                "partner_sectors",
+                "partner_kinds",
+                "evidence_levels",
+                "figure_methods",
+                "year_founded",
+            )
+        )
+        pks = [row[0] for row in rows]
+        position = {pk: number for number, pk in enumerate(pks)}
+        size = len(pks)
+        found = {name: {} for name in InitiativeFilter.FACETS}
+        years = {}
+        columns = ("programming", "scale", "country", "city")
+        masks = InitiativeFilter.MASK_FACETS
+        mask_columns = ("sector", "kind", "evidence", "method")
+        for number, row in enumerate(rows):
+            for name, value in zip(columns, row[1:5], strict=True):
+                if value is not None:
+                    found[name].setdefault(str(value), []).append(number)
+            for name, value in zip(mask_columns, row[5:9], strict=True):
+                if value:
+                    for option, bit in masks[name].items():
+                        if value & bit:
+                            found[name].setdefault(option, []).append(number)
+            if row[9] is not None:
+                years.setdefault(row[9], []).append(number)
+        ids = published.values("pk")
+        for name, link, lookup in (
+            ("theme", ThemeLink, "theme__slug"),
+            ("funding", FundingLink, "funding__slug"),
+            ("issue", IssueLink, "issue__slug"),
+        ):
+            for initiative_id, slug in (
+                link.objects.filter(initiative_id__in=ids)
+                .order_by("initiative_id")
+                .values_list("initiative_id", lookup)
+            ):
+                found[name].setdefault(slug, []).append(position[initiative_id])
+        orders = {}
+        for language in ("es", "en"):
+            for sort, ordering in orderings(language).items():
+                name = ORDER_NAMES[sort, language]
+                if name not in orders:
+                    orders[name] = [
+                        position[pk]
+                        for pk in published.order_by(*ordering).values_list("pk", flat=True)
+                    ]
+        by_slug = [position[pk] for pk in published.order_by("slug").values_list("pk", flat=True)]
+        return cls(
+            pks=pks,
+            everything=(1 << size) - 1,
+            options={
+                name: {option: bits_of(where, size) for option, where in values.items()}
+                for name, values in found.items()
+            },
+            years={year: bits_of(where, size) for year, where in years.items()},
+            orders=orders,
+            ranks={name: _places(order, size) for name, order in orders.items()},
+            slug_rank=_places(by_slug, size),
+        )
+
+    # Answering --------------------------------------------------------------------------
+
+    def answer(self, filterset, language):
+        """What the list of ``filterset`` (its filters, search and sort) shows: the count,
+        the facet counts and the page's keys, or None for a filter the index cannot read."""
+        filterset.form.is_valid()
+        cleaned = filterset.form.cleaned_data
+        chosen, kept, text = {}, self.everything, None
+        for name, value in cleaned.items():
+            if name == filterset.SORT or value in (None, "", []):
+                continue
+            if name in self.options:
+                chosen[name] = self._any_of(name, value)
+            elif name == "year_from":
+                kept &= self._years(lambda year, value=value: year >= value)
+            elif name == "year_to":
+                kept &= self._years(lambda year, value=value: year <= value)
+            elif name == "q":
+                text = value
+            else:
+                return None  # a filter this index does not know
+        sort = filterset.sort_order
+        scores = None
+        if text is not None:
+            # The facets count the rows that fail at most one chosen facet: the search must
+            # say which of those match; only the page's order needs scores, and only for
+            # the rows that pass everything.
+            counted = kept & _failing_at_most_one(list(chosen.values()))
+            matches, scores = self._search(text, counted, sort == "relevance", chosen)
+            kept &= matches
+        matching = kept
+        for bits in chosen.values():
+            matching &= bits
+        counts = {}
+        for name, options in self.options.items():
+            base = kept
+            for other, bits in chosen.items():
+                if other != name:
+                    base &= bits
+            counts[name] = {}
+            if base:
+                for option, bits in options.items():
+                    count = (bits & base).bit_count()
+                    if count:
+                        counts[name][option] = count
+        if sort == "relevance":
+            order = _Relevance(scores, self.slug_rank)
+        else:
+            name = ORDER_NAMES[sort, language]
+            order = _Order(self.orders[name], self.ranks[name])
+        return Answer(self, matching, counts, order)
+
+    def _any_of(self, name, value):
+        options = self.options[name]
+        bits = 0
+        for option in value if isinstance(value, list | tuple) else [value]:
+            bits |= options.get(str(option), 0)
+        return bits
+
+    def _years(self, test):
+        bits = 0
+        for year, where in self.years.items():
+            if test(year):
+                bits |= where
+        return bits
+
+    def _search(self, text, counted, scored, chosen):
+        """Which of the positions ``counted`` match the search ``text``, and, if ``scored``,
+        the scores of those that also pass every ``chosen`` facet."""
+        alias = Initiative.objects.db
+        size = len(self.pks)
+        needed = counted.bit_count()
+        if needed <= _ASK_BY_KEY:
+            among = [self.pks[number] for number in positions(counted)]
+            matches = search.match_scores(alias, text, scored, among=among)
+            return self._bits_and_scores(matches, size)
+        if not scored:
+            return self._bits_and_scores(search.match_scores(alias, text, False), size)[0], None
+        passing = counted
+        for bits in chosen.values():
+            passing &= bits
+        if passing.bit_count() * 2 > size:
+            return self._bits_and_scores(search.match_scores(alias, text, True), size)
+        matches, _ = self._bits_and_scores(search.match_scores(alias, text, False), size)
+        among = [self.pks[number] for number in positions(matches & passing)]
+        _, scores = self._bits_and_scores(search.match_scores(alias, text, True, among), size)
+        return matches, scores
+
+    def _bits_and_scores(self, matches, size):
+        where, scores = [], {}
+        position = self.pks_position
+        for pk, score in matches:
+            number = position.get(pk)
+            if number is not None:
+                where.append(number)
+                scores[number] = score
+        return bits_of(where, size), scores
+
+    @property
+    def pks_position(self):
+        try:
+            return self._position
+        except AttributeError:
+            self._position = {pk: number for number, pk in enumerate(self.pks)}
+            return self._position
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_position", None)  # rebuilt on first use, not carried in the cache
+        return state
+
+
+def _places(order, size):
+    places = [0] * size
+    for place, number in enumerate(order):
+        places[number] = place
+    return places
+
+
+class _Order:
+    """A stored order: the matches' first ``count`` positions in it."""
+
+    def __init__(self, order, ranks):
+        self.order, self.ranks = order, ranks
+
+    def first(self, matching, total, count):
+        if total <= _SORT_BELOW:
+            return sorted(positions(matching), key=self.ranks.__getitem__)[:count]
+        data = matching.to_bytes((matching.bit_length() + 7) // 8, "little")
+        size = len(data)
+        found = []
+        for number in self.order:
+            byte = number >> 3
+            if byte < size and data[byte] >> (number & 7) & 1:
+                found.append(number)
+                if len(found) == count:
+                    break
+        return found
+
+
+class _Relevance:
+    """By search score, best first, then by slug: the order of the database's list."""
+
+    def __init__(self, scores, slug_rank):
+        self.scores, self.slug_rank = scores, slug_rank
+
+    def first(self, matching, total, count):
+        scores, slug_rank = self.scores, self.slug_rank
+        return sorted(positions(matching), key=lambda n: (-scores[n], slug_rank[n]))[:count]
+
+
+class Answer:
+    """One list request's answer: its count and facet counts, and its rows as a sequence the
+    paginator slices (only the page asked for is read from the database)."""
+
+    def __init__(self, index, matching, facet_counts, order):
+        self.index, self.matching, self.facet_counts, self.order = (
+            index,
+            matching,
+            facet_counts,
+            order,
+        )
+        self.count = matching.bit_count()
+
+    def page_keys(self, start, stop):
+        if start >= self.count or stop <= start:
+            return []
+        found = self.order.first(self.matching, self.count, stop)
+        return [self.index.pks[number] for number in found[start:stop]]
+
+    def rows(self, read):
+        """The rows as a sequence of ``count`` initiatives, a page read by ``read(keys)``
+        (a queryset of those keys) when sliced."""
+        return _Rows(self, read)
+
+
+class _Rows:
+    def __init__(self, answer, read):
+        self.answer, self.read = answer, read
+
+    def __len__(self):
+        return self.answer.count
+
+    def __getitem__(self, item):
+        if not isinstance(item, slice):
+            raise TypeError("the list is read a page at a time")
+        start, stop, _step = item.indices(self.answer.count)
+        keys = self.answer.page_keys(start, stop)
+        if not keys:
+            return []
+        by_key = {initiative.pk: initiative for initiative in self.read(keys)}
+        return [by_key[key] for key in keys if key in by_key]

@@ -1,0 +1,104 @@
+"""A visitor's first visit of each kind of page costs a fixed number of queries, whatever
+the size of the case book: what is kept for the whole case book (the vocabularies, the
+list's index) is warm, as on a server that has run for a while, and nothing is kept for the
+address asked (each is new). Pinned at two sizes of the case book, on both databases."""
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from casebook.models import Initiative
+from partners.models import Partner
+from ppci.lib.pagecache import cache_is_shared
+
+pytestmark = pytest.mark.django_db
+
+SIZES = [12, 120]
+
+
+@pytest.fixture(params=SIZES, ids=lambda size: f"{size}-initiatives")
+def demo(request, casebook):
+    call_command("generate_demo_data", initiatives=request.param, seed=3, verbosity=0)
+    return request.param
+
+
+def first_visit(client, warm, address):
+    """The queries of ``address``, asked for the first time, after ``warm`` (another
+    address of the same kind) has warmed what is kept for the whole case book."""
+    assert client.get(warm).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(address)
+        if response.streaming:
+            b"".join(response.streaming_content)
+    assert response.status_code == 200, address
+    return [query["sql"] for query in queries]
+
+
+def a_published(skip=0):
+    return Initiative.objects.published().order_by("pk")[skip]
+
+
+# Whether a change is owed to a shared cache (Redis) is asked once per request (see
+# ppci.lib.pagecache); a cache in the process's memory owes nothing.
+DEBT = 1 if cache_is_shared() else 0
+# The list: the page's rows (1) and their themes (1); a search asks for its matches once (1).
+LIST_QUERIES = DEBT + 2
+SEARCH_QUERIES = 1
+
+
+def three_filters_of(initiative):
+    """Three filters that the demo ``initiative`` passes: the list has something to show."""
+    theme = initiative.themes.order_by("order").first().slug
+    return f"theme={theme}&country={initiative.country}&scale={initiative.scale}"
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        lambda: "/es/initiatives/?sort=-year&page=2",
+        lambda: f"/en/initiatives/?{three_filters_of(a_published(1))}",
+        lambda: f"/es/initiatives/?{three_filters_of(a_published(2))}&sort=title",
+    ],
+    ids=["a sort and a page", "three filters", "three filters and a sort"],
+)
+def test_a_first_visit_of_a_filtered_list(client, demo, address):
+    queries = first_visit(client, "/es/initiatives/?theme=messaging", address())
+    assert len(queries) == LIST_QUERIES, queries
+
+
+def a_city():
+    """The city of a published demo initiative: a filter that leaves few."""
+    return Initiative.objects.published().filter(is_demo=True).order_by("pk")[0].city.slug
+
+
+# A search needed for at most this many initiatives is asked by their keys, one statement;
+# above it, the matches of its words are read from the search index. Set below the larger
+# size here, so that both ways are pinned.
+BY_KEY_BELOW = 50
+
+
+@pytest.mark.parametrize(
+    ("address", "statements"),
+    [
+        # Ranked, with no filter to leave anything out: every match ranked at once.
+        (lambda: "/es/initiatives/?q=violencia", {"by key": 1, "from the index": 1}),
+        # Not ranked: only which initiatives match.
+        (
+            lambda: "/en/initiatives/?q=youth+community&theme=education&sort=-updated",
+            {"by key": 1, "from the index": 1},
+        ),
+        # Ranked within a filter that leaves few: the matches, then the few ranked by key.
+        (
+            lambda: f"/es/initiatives/?q=de&city={a_city()}&sort=relevance",
+            {"by key": 1, "from the index": 2},
+        ),
+    ],
+    ids=["ranked", "not ranked", "ranked within a filter"],
+)
+def test_a_first_visit_of_a_search(client, demo, address, statements, monkeypatch):
+    monkeypatch.setattr("casebook.listindex._ASK_BY_KEY", BY_KEY_BELOW)
+    published = Initiative.objects.published().count()
+    way = "by key" if published <= BY_KEY_BELOW else "from the index"
+    queries = first_visit(client, "/es/initiatives/?q=empleo", address())
+    assert len(queries) == LIST_QUERIES + statements[way], queries
