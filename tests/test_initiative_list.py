@@ -1,7 +1,6 @@
 import re
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from tests.factories import make_city, make_initiative, make_partner, make_theme

@@ -9,7 +9,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from casebook.models import Initiative
-from partners.models import Partner
 from ppci.lib.pagecache import cache_is_shared
 
 pytestmark = pytest.mark.django_db
