@@ -27,7 +27,7 @@ from django.db.models import F
 from ppci.lib import pagecache
 
 from . import search
-from .models import FundingLink, Initiative, IssueLink, ThemeLink
+from .models import FundingLink, Initiative, IssueLink, Partnership, ThemeLink
 
 # The bits of each byte value, lowest first: reading the positions of a set a byte at a time.
 _BITS_OF_BYTE = [tuple(bit for bit in range(8) if byte >> bit & 1) for byte in range(256)]
@@ -66,6 +66,21 @@ def positions(bits):
         if byte:
             base = number * 8
             found.extend(base + bit for bit in _BITS_OF_BYTE[byte])
+    return found
+
+
+def last_positions(bits, count):
+    """The ``count`` highest positions of the set ``bits``, highest first."""
+    found = []
+    data = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
+    for number in range(len(data) - 1, -1, -1):
+        byte = data[number]
+        if byte:
+            base = number * 8
+            for bit in reversed(_BITS_OF_BYTE[byte]):
+                found.append(base + bit)
+                if len(found) == count:
+                    return found
     return found
 
 
@@ -114,6 +129,9 @@ class ListIndex:
     orders: dict  # order name → positions in that order
     ranks: dict  # order name → position → its place in that order
     slug_rank: list  # position → its place by slug (the tie-break of relevance)
+    # partner kind → [the positions with at least one partnership of that kind, at least
+    # two, …]: how many partners of a kind a case has, for the related cases' scores
+    kind_counts: dict
 
     # Building ---------------------------------------------------------------------------
 
@@ -175,6 +193,21 @@ class ListIndex:
                 .values_list("initiative_id", lookup)
             ):
                 found[name].setdefault(slug, []).append(position[initiative_id])
+        partner_kinds = {}
+        for initiative_id, kind in (
+            Partnership.objects.filter(initiative_id__in=ids)
+            .order_by()
+            .values_list("initiative_id", "partner__kind")
+        ):
+            key = (kind, position[initiative_id])
+            partner_kinds[key] = partner_kinds.get(key, 0) + 1
+        kind_levels = {}
+        for (kind, number), count in partner_kinds.items():
+            levels = kind_levels.setdefault(kind, [])
+            while len(levels) < count:
+                levels.append([])
+            for level in range(count):
+                levels[level].append(number)
         orders = {}
         for language in ("es", "en"):
             for sort, ordering in orderings(language).items():
@@ -196,6 +229,10 @@ class ListIndex:
             orders=orders,
             ranks={name: _places(order, size) for name, order in orders.items()},
             slug_rank=_places(by_slug, size),
+            kind_counts={
+                kind: [bits_of(where, size) for where in levels]
+                for kind, levels in kind_levels.items()
+            },
         )
 
     # Answering --------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import IntegerField, Prefetch, Q, Value
@@ -13,6 +14,7 @@ from ppci.lib import pagecache
 from ppci.lib.text import natural_list
 
 from .exports import in_language
+from .listindex import ListIndex, bits_of, last_positions, positions
 from .models import FundingLink, Initiative, IssueLink, Partnership, ThemeLink
 
 WEIGHTS = {"kind": 3, "theme": 2, "issue": 2, "funding": 1}
@@ -99,8 +101,8 @@ def best_scores(initiative, limit):
 @dataclass
 class RelatedCase:
     """A related initiative as the page shows it: plain values in both languages, and what
-    it has of each dimension, so that it can be kept in the cache and say why in any
-    language."""
+    it has of each dimension (at least what it shares with the initiative it is related
+    to), so that it can be kept in the cache and say why in any language."""
 
     slug: str
     title_es: str
@@ -125,6 +127,105 @@ class RelatedCase:
 
     def get_absolute_url(self):
         return reverse("casebook:detail", kwargs={"slug": self.slug})
+
+
+def best_from_index(index, initiative, limit):
+    """What ``best_scores`` finds, from the published case book's index in memory (see
+    ``listindex``): the same pool (the ``POOL_SIZE`` most recent sharing a theme, an issue or
+    a way of funding), the same weights, the same order, and no query."""
+    own = {
+        "theme": [t.slug for t in initiative.themes.all()],
+        "issue": [i.slug for i in initiative.issues.all()],
+        "funding": [f.slug for f in initiative.fundings.all()],
+    }
+    shares = 0
+    for name, slugs in own.items():
+        for slug in slugs:
+            shares |= index.options[name].get(slug, 0)
+    itself = index.pks_position.get(initiative.pk)
+    if itself is not None:
+        shares &= ~(1 << itself)
+    pool = last_positions(shares, POOL_SIZE)  # positions go by key: the most recent first
+    if not pool:
+        return []
+    # The pool lies in a window at the top of the positions: every set is read through it,
+    # a few hundred bits instead of one per initiative.
+    low = pool[-1]
+    in_pool = bits_of([number - low for number in pool], pool[0] - low + 1)
+    scores = dict.fromkeys(pool, 0)
+
+    def add(bits, weight):
+        for number in positions((bits >> low) & in_pool):
+            scores[number + low] += weight
+
+    for name, slugs in own.items():
+        for slug in slugs:
+            add(index.options[name].get(slug, 0), WEIGHTS[name])
+    for kind in sorted({p.partner.kind for p in initiative.partnerships.all()}):
+        for bits in index.kind_counts.get(kind, ()):
+            add(bits, WEIGHTS["kind"])
+    pks = index.pks
+    best = sorted(scores, key=lambda number: (-scores[number], pks[number]))[:limit]
+    return [pks[number] for number in best]
+
+
+def related_from_index(index, initiative, limit):
+    """The related cases from the index: their scores and what they share from it, and
+    their names and places in one query."""
+    best = best_from_index(index, initiative, limit)
+    if not best:
+        return []
+    rows = {
+        row[0]: row
+        for row in Initiative.objects.published()
+        .filter(pk__in=best)
+        .values_list(
+            "pk", "slug", "title_es", "title_en", "city__name_es", "city__name_en", "country"
+        )
+    }
+    position = index.pks_position
+
+    def has(bits, pk):
+        return bool(bits >> position[pk] & 1)
+
+    kinds = {p.partner.kind for p in initiative.partnerships.all()}
+    cases = []
+    for pk in best:
+        if pk not in rows:
+            continue
+        _pk, slug, title_es, title_en, city_es, city_en, country = rows[pk]
+        cases.append(
+            RelatedCase(
+                slug=slug,
+                title_es=title_es or "",
+                title_en=title_en or "",
+                city_es=city_es or "",
+                city_en=city_en or "",
+                country=str(country or ""),
+                # What it shares: all that the reasons ask of it.
+                kinds=frozenset(
+                    kind
+                    for kind in kinds
+                    if any(has(bits, pk) for bits in index.kind_counts.get(kind, ())[:1])
+                ),
+                themes=frozenset(
+                    t.pk
+                    for t in initiative.themes.all()
+                    if has(index.options["theme"].get(t.slug, 0), pk)
+                ),
+                issues=frozenset(
+                    i.pk
+                    for i in initiative.issues.all()
+                    if has(index.options["issue"].get(i.slug, 0), pk)
+                ),
+                fundings=frozenset(
+                    f.pk
+                    for f in initiative.fundings.all()
+                    if has(index.options["funding"].get(f.slug, 0), pk)
+                ),
+            )
+        )
+    return cases
 
 
 def find_related(initiative, limit):
@@ -165,15 +266,21 @@ def related_initiatives(initiative, limit=5):
     """Up to ``limit`` published initiatives, most similar first, each with ``reasons``.
 
     A fixed number of queries and a bounded amount of work whatever the number of
-    initiatives: one query scores the candidate pool in the database, a few fetch the
-    winners. The result is kept for the current content generation (any change to the case
-    book makes a new one); the reasons are put in words for each request's language.
+    initiatives. From the published case book's index (``listindex``): the pool scored in
+    memory, one query for the winners' names and places. Without it (the cache is down):
+    one query scores the candidate pool in the database, a few fetch the winners, and the
+    result is kept for the current content generation. The reasons are put in words for
+    each request's language.
     """
-    cases = pagecache.remember(
-        f"related:{initiative.pk}:{limit}",
-        lambda: find_related(initiative, limit),
-        in_process=False,
-    )
+    index = ListIndex.current() if settings.LIST_INDEX else None
+    if index is not None:
+        cases = related_from_index(index, initiative, limit)
+    else:
+        cases = pagecache.remember(
+            f"related:{initiative.pk}:{limit}",
+            lambda: find_related(initiative, limit),
+            in_process=False,
+        )
     for case in cases:
         case.reasons = reasons(initiative, case)
     return cases
