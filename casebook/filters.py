@@ -342,6 +342,16 @@ class InitiativeFilter(FacetedFilterSet):
 
     # The published list from the index ------------------------------------------------
 
+    def index_count(self):
+        """How many the list holds, from the index; None where the database answers."""
+        if self.remember_counts_as == "published" and settings.LIST_INDEX:
+            index = ListIndex.current()
+            if index is not None:
+                answer = index.answer(self, "es", count_only=True)
+                if answer is not None:
+                    return answer.count
+        return None
+
     def index_answer(self):
         """The list's answer from the published case book's index (``listindex``), or
         None where the database answers: for staff (``remember_counts_as`` unset: they see

@@ -20,9 +20,12 @@ database as before (``InitiativeFilter``'s own counting), and so do staff, who a
 drafts. Both ways give the same answers; the tests hold them equal.
 """
 
+import threading
 from dataclasses import dataclass
 
+from django.core.signals import request_started
 from django.db.models import F
+from django.dispatch import receiver
 
 from ppci.lib import pagecache
 
@@ -56,6 +59,14 @@ def _failing_at_most_one(masks):
                 others &= bits
         result |= others
     return result
+
+
+_this_request = threading.local()
+
+
+@receiver(request_started)
+def _forget_searches(sender, **kwargs):
+    _this_request.__dict__.clear()
 
 
 def positions(bits):
@@ -237,9 +248,10 @@ class ListIndex:
 
     # Answering --------------------------------------------------------------------------
 
-    def answer(self, filterset, language):
+    def answer(self, filterset, language, count_only=False):
         """What the list of ``filterset`` (its filters, search and sort) shows: the count,
-        the facet counts and the page's keys, or None for a filter the index cannot read."""
+        the facet counts and the page's keys, or None for a filter the index cannot read.
+        With ``count_only``, the count alone (what an empty list offers to drop asks)."""
         filterset.form.is_valid()
         cleaned = filterset.form.cleaned_data
         chosen, kept, text = {}, self.everything, None
@@ -262,12 +274,17 @@ class ListIndex:
             # The facets count the rows that fail at most one chosen facet: the search must
             # say which of those match; only the page's order needs scores, and only for
             # the rows that pass everything.
-            counted = kept & _failing_at_most_one(list(chosen.values()))
-            matches, scores = self._search(text, counted, sort == "relevance", chosen)
+            if count_only:
+                matches = self._all_matches(text)
+            else:
+                counted = kept & _failing_at_most_one(list(chosen.values()))
+                matches, scores = self._search(text, counted, sort == "relevance", chosen)
             kept &= matches
         matching = kept
         for bits in chosen.values():
             matching &= bits
+        if count_only:
+            return Answer(self, matching, {}, None)
         counts = {}
         for name, options in self.options.items():
             base = kept
@@ -322,6 +339,16 @@ class ListIndex:
         among = [self.pks[number] for number in positions(matches & passing)]
         _, scores = self._bits_and_scores(search.match_scores(alias, text, True, among), size)
         return matches, scores
+
+    def _all_matches(self, text):
+        """Every published match of ``text``, unscored: asked once per request and text,
+        however many counts of one empty list need it."""
+        asked = _this_request.__dict__.setdefault("matches", {})
+        key = (id(self), text)
+        if key not in asked:
+            found = search.match_scores(Initiative.objects.db, text, False)
+            asked[key] = self._bits_and_scores(found, len(self.pks))[0]
+        return asked[key]
 
     def _bits_and_scores(self, matches, size):
         where, scores = [], {}

@@ -20,9 +20,9 @@ def _count(data, queryset, vocabulary, remember_counts_as):
     filterset = InitiativeFilter(
         data, queryset=queryset, vocabulary=vocabulary, remember_counts_as=remember_counts_as
     )
-    answer = filterset.index_answer()
-    if answer is not None:
-        return answer.count
+    count = filterset.index_count()
+    if count is not None:
+        return count
     filterset.form.is_valid()
     return filterset.filter_queryset(filterset.queryset.all()).count()
 

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from casebook import way_on
 from casebook.models import Initiative
 from ppci.lib.pagecache import cache_is_shared
 
@@ -101,3 +102,29 @@ def test_a_first_visit_of_a_search(client, demo, address, statements, monkeypatc
     way = "by key" if published <= BY_KEY_BELOW else "from the index"
     queries = first_visit(client, "/es/initiatives/?q=empleo", address())
     assert len(queries) == LIST_QUERIES + statements[way], queries
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "/es/initiatives/?q=medelin&theme=education&sector=public&scale=city&sort=relevance",
+        "/en/initiatives/?q=youht+comunity&kind=ngo&scale=city&sector=private&page=2",
+    ],
+    ids=["a misspelt city", "two misspelt words"],
+)
+def test_an_empty_list_asks_each_other_search_once(client, demo, address):
+    """An empty list tries a few other searches and counts what dropping each filter would
+    give: each other search is asked once, and the counts come from the index. (The words
+    that other searches are drawn from are kept for the whole case book, per language: an
+    empty search in each language reads them first.)"""
+    for language in ("es", "en"):
+        assert client.get(f"/{language}/initiatives/?q=zzyzx").status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(address)
+    assert response.context["page"].paginator.count == 0
+    assert response.context["way_on"]["filters"], "no filter offered to drop"
+    # The search itself (at most 2: its matches, then the ranks of those the filters
+    # leave), and each other search tried, once; nothing for the filters to drop.
+    most = DEBT + 2 + way_on.MAX_TRIED
+    assert most <= 12
+    assert len(queries) <= most, "\n".join(query["sql"][:150] for query in queries)
