@@ -14,7 +14,7 @@ from django_countries.fields import CountryField
 from partners.models import KIND_BITS, SECTOR_BITS, Partner, bits_of, mask
 from ppci.lib.history import message_comment
 from ppci.lib.locking import VersionedModel
-from ppci.lib.models import ConstraintErrorsOnFields, SlugNamedModel, single_line
+from ppci.lib.models import ChoiceLabels, ConstraintErrorsOnFields, SlugNamedModel, single_line
 from ppci.lib.numbers import format_amount, format_number, format_percent
 from ppci.lib.text import sort_name
 
@@ -351,7 +351,7 @@ class InitiativeManager(models.Manager.from_queryset(InitiativeQuerySet)):
         return self.get(slug=slug)
 
 
-class Initiative(ConstraintErrorsOnFields, VersionedModel):
+class Initiative(ChoiceLabels, ConstraintErrorsOnFields, VersionedModel):
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     title = models.CharField(_("title"), max_length=200, validators=[single_line])
     summary = models.TextField(_("summary"), help_text=_("Two or three sentences."))
@@ -737,7 +737,7 @@ class PartnershipManager(models.Manager.from_queryset(PartnershipQuerySet)):
         return self.get(initiative__slug=initiative_slug, partner__slug=partner_slug, role=role)
 
 
-class Partnership(models.Model):
+class Partnership(ChoiceLabels, models.Model):
     """A partner's part in one initiative."""
 
     initiative = models.ForeignKey(
@@ -901,7 +901,7 @@ class KeyedByInitiativeManager(models.Manager):
         return self.get(initiative__slug=initiative_slug, key=key)
 
 
-class Figure(ConstraintErrorsOnFields, models.Model):
+class Figure(ChoiceLabels, ConstraintErrorsOnFields, models.Model):
     """One measured fact: “homicides −40% 2006–2010” is a row, not a sentence."""
 
     initiative = models.ForeignKey(

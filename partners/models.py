@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from ppci.lib.locking import VersionedModel
-from ppci.lib.models import ConstraintErrorsOnFields, SlugManager, single_line
+from ppci.lib.models import ChoiceLabels, ConstraintErrorsOnFields, SlugManager, single_line
 from ppci.lib.text import fold, sort_name
 
 
@@ -134,7 +134,7 @@ KINDS_BY_SECTOR = {
 }
 
 
-class Partner(ConstraintErrorsOnFields, VersionedModel):
+class Partner(ChoiceLabels, ConstraintErrorsOnFields, VersionedModel):
     """An organisation that takes part in one or more initiatives."""
 
     slug = models.SlugField(_("slug"), max_length=120, unique=True)

@@ -121,3 +121,15 @@ def test_figures_read_as_a_person_says_them():
             initiative=initiative, key=f"f{index}", label_es="F", kind="output", **fields
         )
         assert figure.display_value == expected
+
+
+def test_a_choice_is_shown_in_the_language_of_each_request():
+    """The labels of a field's choices are kept once, untranslated: each display is in the
+    language active when it is shown, and a value that is not a choice shows as it is."""
+    partner = Partner(kind="local-authority", sector="public")
+    with translation.override("es"):
+        assert partner.get_kind_display() == "autoridad local"
+    assert partner.get_kind_display() == "local authority"
+    with translation.override("es"):
+        assert partner.get_sector_display() == "público"
+    assert Partnership(role="no-such-role").get_role_display() == "no-such-role"

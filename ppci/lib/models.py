@@ -2,6 +2,7 @@
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
+from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 
 
@@ -70,6 +71,29 @@ class OutgoingMail(models.Model):
 
     def __str__(self):
         return self.subject
+
+
+_labels = {}
+
+
+class ChoiceLabels:
+    """``get_FOO_display()`` that looks its label up in the field's choices kept by value.
+
+    Django builds a dict of the field's choices on every call, hashing each (value, label)
+    pair, and a lazy label is translated to be hashed: a case's page, with its partners'
+    kinds and roles and its figures' evidence, translated some five hundred labels for forty
+    displays. The labels stay lazy here, translated when shown."""
+
+    def _get_FIELD_display(self, field):
+        labels = _labels.get(field)
+        if labels is None:
+            labels = _labels[field] = dict(field.flatchoices)
+        value = getattr(self, field.attname)
+        try:
+            label = labels.get(value, value)
+        except TypeError:  # a value that cannot be a key: Django's own way
+            return super()._get_FIELD_display(field)
+        return force_str(label, strings_only=True)
 
 
 class ConstraintErrorsOnFields:
