@@ -128,3 +128,18 @@ def test_an_empty_list_asks_each_other_search_once(client, demo, address):
     most = DEBT + 2 + way_on.MAX_TRIED
     assert most <= 12
     assert len(queries) <= most, "\n".join(query["sql"][:150] for query in queries)
+
+
+# A case's page: the case (1), its partnerships with their partners (1), themes (1),
+# issues (1), ways of funding (1), figures with their sources (1), sources (1), and its
+# related cases' names and places (1), scored from the index.
+DETAIL_QUERIES = DEBT + 8
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_a_first_visit_of_a_case(client, demo, language):
+    case = Initiative.objects.published().filter(is_demo=True).order_by("pk").last()
+    queries = first_visit(
+        client, a_published(0).get_absolute_url(), f"/{language}/initiatives/{case.slug}/"
+    )
+    assert len(queries) == DETAIL_QUERIES, queries
