@@ -21,6 +21,8 @@ drafts. Both ways give the same answers; the tests hold them equal.
 """
 
 import threading
+from array import array
+from collections import Counter
 from dataclasses import dataclass
 
 from django.core.exceptions import EmptyResultSet
@@ -156,6 +158,7 @@ class ListIndex:
     pks: list  # position → primary key
     everything: int  # every position
     options: dict  # facet → option → set
+    sparse: dict  # facet of many options, one per initiative (cities) → Sparse
     years: dict  # founding year → set
     orders: dict  # order name → positions in that order
     ranks: dict  # order name → position → its place in that order
@@ -261,6 +264,12 @@ class ListIndex:
             options={
                 name: {option: bits_of(where, size) for option, where in values.items()}
                 for name, values in found.items()
+                if not _is_sparse(name, values)
+            },
+            sparse={
+                name: Sparse.of(values, size)
+                for name, values in found.items()
+                if _is_sparse(name, values)
             },
             years={year: bits_of(where, size) for year, where in years.items()},
             orders=orders,
@@ -284,7 +293,7 @@ class ListIndex:
         for name, value in cleaned.items():
             if name == filterset.SORT or value in (None, "", []):
                 continue
-            if name in self.options:
+            if name in self.options or name in self.sparse:
                 chosen[name] = self._any_of(name, value)
             elif name == "year_from":
                 kept &= self._years(lambda year, value=value: year >= value)
@@ -312,17 +321,21 @@ class ListIndex:
         if count_only:
             return Answer(self, matching, {}, None)
         counts = {}
-        for name, options in self.options.items():
+        for name in (*self.options, *self.sparse):
             base = kept
             for other, bits in chosen.items():
                 if other != name:
                     base &= bits
             counts[name] = {}
-            if base:
-                for option, bits in options.items():
-                    count = (bits & base).bit_count()
-                    if count:
-                        counts[name][option] = count
+            if not base:
+                continue
+            if name in self.sparse:
+                counts[name] = self.sparse[name].counts(base, base == self.everything)
+                continue
+            for option, bits in self.options[name].items():
+                count = (bits & base).bit_count()
+                if count:
+                    counts[name][option] = count
         if sort == "relevance":
             order = _Relevance(scores, self.slug_rank)
         else:
@@ -331,9 +344,12 @@ class ListIndex:
         return Answer(self, matching, counts, order)
 
     def _any_of(self, name, value):
+        values = value if isinstance(value, list | tuple) else [value]
+        if name in self.sparse:
+            return self.sparse[name].any_of([str(option) for option in values], len(self.pks))
         options = self.options[name]
         bits = 0
-        for option in value if isinstance(value, list | tuple) else [value]:
+        for option in values:
             bits |= options.get(str(option), 0)
         return bits
 
@@ -398,6 +414,53 @@ class ListIndex:
         state = dict(self.__dict__)
         state.pop("_position", None)  # rebuilt on first use, not carried in the cache
         return state
+
+
+# A facet of one value per initiative with more options than this (the cities: 4,000 at
+# 100,000 initiatives) keeps each initiative's option rather than a set per option, which
+# would take a bit per initiative for each option (45 MB), and counts by reading the options
+# of the initiatives it counts.
+SPARSE_ABOVE = 256
+SINGLE_VALUED = ("programming", "scale", "country", "city")
+
+
+def _is_sparse(name, values):
+    return name in SINGLE_VALUED and len(values) > SPARSE_ABOVE
+
+
+@dataclass
+class Sparse:
+    """A facet of many options, one per initiative at most."""
+
+    labels: list  # option number → option (0: none)
+    option_of: array  # position → its option's number
+    where: dict  # option → its positions
+    totals: dict  # option → how many initiatives have it
+
+    @classmethod
+    def of(cls, values, size):
+        labels = [None, *sorted(values)]
+        option_of = array("I", bytes(4 * size))
+        for number, label in enumerate(labels[1:], start=1):
+            for position in values[label]:
+                option_of[position] = number
+        return cls(
+            labels=labels,
+            option_of=option_of,
+            where={label: array("I", sorted(where)) for label, where in values.items()},
+            totals={label: len(where) for label, where in values.items()},
+        )
+
+    def any_of(self, options, size):
+        return bits_of([n for option in options for n in self.where.get(option, ())], size)
+
+    def counts(self, base, everything):
+        """How many of the positions ``base`` have each option."""
+        if everything:
+            return dict(self.totals)
+        found = Counter(map(self.option_of.__getitem__, positions(base)))
+        labels = self.labels
+        return {labels[number]: count for number, count in found.items() if number}
 
 
 def _places(order, size):
