@@ -20,11 +20,15 @@ database as before (``InitiativeFilter``'s own counting), and so do staff, who a
 drafts. Both ways give the same answers; the tests hold them equal.
 """
 
+import logging
+import os
 import threading
 from array import array
 from collections import Counter
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.core.signals import request_started
 from django.db import connections
@@ -64,6 +68,8 @@ def _failing_at_most_one(masks):
         result |= others
     return result
 
+
+logger = logging.getLogger("ppci.list")
 
 _this_request = threading.local()
 
@@ -171,11 +177,18 @@ class ListIndex:
 
     @classmethod
     def current(cls):
-        """The index of the current content, or None while no generation can tell that a
-        kept one is current (the cache is down)."""
-        if pagecache.generation() is None:
+        """The index of the current content, or None: while no generation can tell that a
+        kept one is current (the cache is down), and, unless it is built in the request
+        (``LIST_INDEX_BUILD = "inline"``), until it is built for the current content."""
+        generation = pagecache.generation()
+        if generation is None:
             return None
-        return pagecache.remember("list-index:published", cls.build)
+        if settings.LIST_INDEX_BUILD == "inline":
+            return pagecache.remember(KEPT_AS, cls.build)
+        index = pagecache.recall(KEPT_AS, generation)
+        if index is None:
+            build_in_background(generation)
+        return index
 
     @classmethod
     def build(cls):
@@ -461,6 +474,43 @@ class Sparse:
         found = Counter(map(self.option_of.__getitem__, positions(base)))
         labels = self.labels
         return {labels[number]: count for number, count in found.items() if number}
+
+
+KEPT_AS = "list-index:published"
+_building = set()
+_building_lock = threading.Lock()
+
+
+def build_in_background(generation):
+    """Build the index of the content of ``generation`` in a thread of this process, unless
+    this or another process (the shared cache says) builds it already. Meanwhile the list
+    is answered by the database: a visitor never waits for the whole case book to be read
+    (five seconds at 100,000 initiatives), and never gets an answer from before a change."""
+    with _building_lock:
+        if generation in _building:
+            return None
+        _building.add(generation)
+    if not cache.add(f"list-index-building:{generation}", os.getpid(), timeout=BUILD_SECONDS):
+        return None  # another process builds it
+    thread = threading.Thread(target=_build, args=(generation,), name="list-index", daemon=True)
+    thread.start()
+    return thread
+
+
+# How long a build may take before another process may start one (the first process died).
+BUILD_SECONDS = 120
+
+
+def _build(generation):
+    try:
+        pagecache.keep(KEPT_AS, ListIndex.build(), generation)
+    except Exception:
+        logger.exception("The list's index could not be built; the database answers.")
+        cache.delete(f"list-index-building:{generation}")
+    finally:
+        with _building_lock:
+            _building.discard(generation)
+        connections.close_all()  # this thread's own connections
 
 
 def _places(order, size):

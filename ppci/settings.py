@@ -396,6 +396,9 @@ BENCHMARK_CEILING_VIEW = envbool("BENCHMARK_CEILING_VIEW", False)
 # The public initiative list answers from an index of the published case book kept in memory
 # (casebook/listindex.py); off, it counts and pages in the database on every request.
 LIST_INDEX = envbool("LIST_INDEX", True)
+# "background": after a change of content the database answers the list while a thread
+# builds the new index; "inline": the first request after a change builds it (the tests).
+LIST_INDEX_BUILD = os.environ.get("LIST_INDEX_BUILD", "background")
 
 # Listing pages.
 INITIATIVES_PER_PAGE = envint("INITIATIVES_PER_PAGE", 12)

@@ -23,6 +23,10 @@ def _test_server_settings():
     override = override_settings(
         SECURE_SSL_REDIRECT=False,
         PAGE_CACHE_SECONDS=0,
+        # The list's index is built by the request that first needs it, not by a thread that
+        # would read the database outside the test's transaction (tests/test_list_index.py
+        # tests the thread).
+        LIST_INDEX_BUILD="inline",
         # Staff log in through the login form in many tests; a cheap hasher keeps that quick.
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
         STORAGES={

@@ -242,6 +242,25 @@ def remember(name, build, in_process=True):
     return value
 
 
+def recall(name, current):
+    """What ``keep()`` (or ``remember()``) kept as ``name`` for the generation ``current``,
+    from the process or the cache, or None: never built here."""
+    kept = _remembered.get(name)
+    if kept is not None and kept[0] == current:
+        return kept[1]
+    value = cache.get(f"data:{current}:{name}")
+    if value is not None:
+        _remembered[name] = (current, value)
+    return value
+
+
+def keep(name, value, current):
+    """Keep ``value`` as ``name`` for the generation ``current``, in the process and the
+    cache, for ``recall()``."""
+    cache.set(f"data:{current}:{name}", value, timeout=max(settings.PAGE_CACHE_SECONDS, 300))
+    _remembered[name] = (current, value)
+
+
 def canonical_query(query):
     """The parameters public pages read, by name (each one's values in the order given, since
     the last of a single-valued parameter wins), without any other."""
