@@ -10,16 +10,20 @@ what a machine reads in its own column (slugs, codes, ISO dates, numbers with a 
 point), the same under /es/ and /en/. JSON keys are the columns' stable machine names.
 """
 
+import contextlib
 import csv
 import datetime
+import io
+import itertools
 import json
 import tempfile
+from contextlib import closing
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import partial
-from types import SimpleNamespace
+from json.encoder import encode_basestring
+from operator import attrgetter, itemgetter
 
-from django.db.models import F
+from django.db import connections
 from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -29,13 +33,14 @@ from django.utils.translation import get_language, gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import Country
 
-from partners.models import Kind, Sector
+from partners.models import Kind, Partner, Sector
 from ppci.lib.text import fold
 
 from .models import (
     EVIDENCE_BITS,
     Activity,
     Attribution,
+    City,
     Direction,
     EvidenceLevel,
     Figure,
@@ -93,22 +98,18 @@ def in_language(spanish, english, language=None):
     return spanish or english or ""
 
 
-def text(row, field):
-    """A row's text ``field`` in the export's language."""
-    return in_language(
-        getattr(row, f"{field}_es", ""), getattr(row, f"{field}_en", ""), row.exports.language
-    )
-
-
 # Columns ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Column:
     """One column: ``key`` the stable machine name (the JSON key), ``label`` its header in the
-    reader's language, ``value`` what it holds for one row, and its Table Schema ``type``.
-    A ``machine`` column holds the same codes, numbers or ISO dates in both languages.
-    ``json=False`` leaves it out of the JSON, which nests what the column spells out."""
+    reader's language, ``value`` how it reads a row, and its Table Schema ``type``. ``value``
+    is given the export (its language, labels and vocabularies, see ``Export``) and returns
+    the function that gives one row's value: ``plain("slug")``, ``translated("title")``,
+    ``choice_of("scale", Scale)``, or one of its own. A ``machine`` column holds the same
+    codes, numbers or ISO dates in both languages. ``json=False`` leaves it out of the JSON,
+    which nests what the column spells out."""
 
     key: str
     label: object
@@ -121,19 +122,18 @@ class Column:
     def headers(self):
         return [str(self.label)]
 
-    def cells(self, row):
-        return [cell(self.value(row))]
-
-    def json_value(self, row):
-        if self.type == "string":
-            return self.value(row)
-        return json_value(self.value(row))
-
     def fields(self):
         field = {"name": str(self.label), "title": str(self.label), "type": self.type}
         if self.format != "default":
             field["format"] = self.format
         return [field]
+
+    def bind(self, export):
+        """The column as one export writes it (see ``Bound``)."""
+        source = getattr(self.value, "source", None)
+        if isinstance(self.value, Translated):  # always a text
+            return Bound(self, self.value(export), text_cell, encode_basestring, source(export))
+        return Bound(self, self.value(export), cell, json_text, source and source(export))
 
 
 @dataclass(frozen=True)
@@ -145,24 +145,8 @@ class Coded(Column):
     code_label: object = ""
     many: bool = False
 
-    def pairs(self, row):
-        value = self.value(row)
-        if self.many:
-            return list(value)
-        return [value] if value and value[0] else []
-
     def headers(self):
         return [str(self.label), str(self.code_label)]
-
-    def cells(self, row):
-        pairs = self.pairs(row)
-        return [joined(label for _code, label in pairs), joined(code for code, _label in pairs)]
-
-    def json_value(self, row):
-        objects = [{"code": code, "label": label} for code, label in self.pairs(row)]
-        if self.many:
-            return objects
-        return objects[0] if objects else None
 
     def fields(self):
         return [
@@ -170,11 +154,103 @@ class Coded(Column):
             {"name": str(self.code_label), "title": str(self.code_label), "type": "string"},
         ]
 
+    def pairs(self, value):
+        if self.many:
+            return list(value)
+        return [value] if value and value[0] else []
+
+    def as_cells(self, value):
+        pairs = self.pairs(value)
+        return (joined(label for _code, label in pairs), joined(code for code, _ in pairs))
+
+    def as_json(self, value):
+        objects = [
+            f'{{"code": {json_text(code)}, "label": {json_text(label)}}}'
+            for code, label in self.pairs(value)
+        ]
+        if self.many:
+            return "[" + ", ".join(objects) + "]"
+        return objects[0] if objects else "null"
+
+    def bind(self, export):
+        """As ``Column.bind``. A vocabulary has few values, so each one's cells and JSON are
+        written once per export and looked up after that: by the value as stored, for a
+        ``choice_of``, or by its pairs."""
+        read = self.value(export)
+        if isinstance(self.value, ChoiceOf):
+            pairs = export.pairs(self.value.choices)
+            return Bound(
+                self,
+                read,
+                Written(lambda stored: self.as_cells(pairs[stored])),
+                Written(lambda stored: self.as_json(pairs[stored])),
+                self.value.stored(export),
+                width=2,
+                lookup=True,
+            )
+        return Bound(self, read, remembered(self.as_cells), remembered(self.as_json), width=2)
+
+
+class Written(dict):
+    """What ``write`` makes of each key, kept for the first ``MEMO_LIMIT`` keys."""
+
+    def __init__(self, write):
+        super().__init__()
+        self.write = write
+
+    def __missing__(self, key):
+        text = self.write(key)
+        if len(self) < MEMO_LIMIT:
+            self[key] = text
+        return text
+
+
+def remembered(write):
+    """``write`` of a value, kept for each value: a list by its items."""
+    written = Written(write)
+
+    def of(value):
+        return written[tuple(value) if value.__class__ is list else value]
+
+    return of
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A column as one export writes it: ``value`` reads a row's value; ``cells`` writes it
+    as its ``width`` CSV cells (a value, or a tuple of two), ``json`` as JSON text. Where the
+    column reads the row in a way that has one, ``source`` is a Python expression of ``row``
+    that reads it (see ``Table``); with ``lookup``, ``cells`` and ``json`` are mappings from
+    what ``source`` reads."""
+
+    column: Column
+    value: object
+    cells: object
+    json: object
+    source: str | None = None
+    width: int = 1
+    lookup: bool = False
+
+
+MEMO_LIMIT = 10_000
+
+
+def text_cell(value):
+    """A text as a cell, never a formula."""
+    return "'" + value if value.startswith(DANGEROUS_STARTS) else value
+
 
 def cell(value):
     """A value as a CSV or worksheet cell: machine formats, never a formula."""
+    kind = value.__class__
+    if kind is str:
+        return "'" + value if value.startswith(DANGEROUS_STARTS) else value
     if value is None:
         return ""
+    if kind is list or kind is tuple:
+        return joined(value)
+    if kind is int:
+        return value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
@@ -198,6 +274,26 @@ def json_value(value):
     return value
 
 
+dumps = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def json_text(value):
+    """``value`` as JSON text, as ``json.dumps(…, ensure_ascii=False)`` writes it."""
+    kind = value.__class__
+    if kind is str:
+        return encode_basestring(value)
+    if value is None:
+        return "null"
+    if kind is int:
+        return int.__repr__(value)
+    if kind is Decimal:
+        number = json_value(value)
+        return int.__repr__(number) if number.__class__ is int else float.__repr__(number)
+    if kind is datetime.date:
+        return '"' + value.isoformat() + '"'
+    return dumps(json_value(value))
+
+
 def number_text(value):
     """40, 12.5, 0.25: no exponent, no trailing zeros, a "." decimal point."""
     value = Decimal(value)
@@ -209,7 +305,9 @@ def number_text(value):
 def joined(values):
     """Several values in one cell, each neutralised: a spreadsheet that splits the cell on
     "; " must meet no formula either."""
-    return SEPARATOR.join(neutralise(str(value)) for value in values)
+    return SEPARATOR.join(
+        ["'" + text if text.startswith(DANGEROUS_STARTS) else text for text in map(str, values)]
+    )
 
 
 def neutralise(value):
@@ -229,216 +327,256 @@ def choice(choices, value):
         return (value, value)
 
 
-def by_label(pairs):
-    """(code, label) pairs in the order a reader looks for them: by label, without regard to
-    case or accents, as the pages list them."""
-    return sorted(pairs, key=lambda pair: (fold(pair[1]), pair[0]))
+# How a column reads a row (see ``Column``): each is given the export and returns the function
+# of a row. These three also say how in a Python expression (``source``, see ``Table``).
 
 
-def partner_list(row, sector=None):
-    return [
-        f"{p.name} ({', '.join(row.exports.choice(Role, role)[1] for role in p.roles)})"
-        for p in row.partner_rows
-        if sector is None or p.sector == sector
-    ]
+@dataclass(frozen=True)
+class Plain:
+    """The row's ``name`` as it is: the same in every language."""
+
+    name: str
+
+    def __call__(self, export):
+        return attrgetter(self.name)
+
+    def source(self, export):
+        return f"row.{self.name}"
+
+
+@dataclass(frozen=True)
+class Translated:
+    """The row's text ``name`` in the export's language, else in the other."""
+
+    name: str
+
+    def names(self, export):
+        spanish, english = f"{self.name}_es", f"{self.name}_en"
+        return (english, spanish) if export.language == "en" else (spanish, english)
+
+    def __call__(self, export):
+        first, second = map(attrgetter, self.names(export))
+        return lambda row: first(row) or second(row) or ""
+
+    def source(self, export):
+        first, second = self.names(export)
+        return f'(row.{first} or row.{second} or "")'
+
+
+@dataclass(frozen=True)
+class ChoiceOf:
+    """(code, label) of the row's ``name``, a value of ``choices``. Its ``source`` reads the
+    value as stored, which ``Coded`` looks its cells up by."""
+
+    name: str
+    choices: type
+
+    def __call__(self, export):
+        read, pairs = attrgetter(self.name), export.pairs(self.choices)
+        return lambda row: pairs[read(row)]
+
+    def stored(self, export):
+        return f"row.{self.name}"
+
+
+plain, translated, choice_of = Plain, Translated, ChoiceOf
+
+
+def city(export):
+    name = Translated("city_name")(export)
+    return lambda i: (i.city_slug, name(i)) if i.city_slug else None
+
+
+def country(export):
+    name = export.country_name
+    return lambda i: (i.country, name(i.country))
+
+
+def themes(export):
+    names, order = export.vocabulary(Theme), export.theme_order
+    return lambda i: [names[pk] for pk in sorted(i.theme_ids, key=lambda pk: order.get(pk, 0))]
+
+
+def by_label_of(model, name):
+    """(code, label) of each of the row's ``name`` (keys of ``model``), in the order a reader
+    looks for them: by label, without regard to case or accents, as the pages list them (each
+    label folded once per export)."""
+    read = attrgetter(name)
+
+    def reader(export):
+        names = export.vocabulary(model)
+        order = {pk: (fold(label), slug) for pk, (slug, label) in names.items()}
+        return lambda row: [names[pk] for pk in sorted(read(row), key=order.__getitem__)]
+
+    return reader
+
+
+fundings = by_label_of(Funding, "funding_ids")
+issues = by_label_of(Issue, "issue_ids")
+
+
+def evidence_levels(export):
+    """(code, label) of each evidence level its figures have, from the weakest: read from the
+    initiative's own row (its figures' levels as bits), so no figure is read."""
+    pairs, found = export.pairs(EvidenceLevel), {}
+
+    def levels(i):
+        bits = i.evidence_levels
+        if bits not in found:
+            found[bits] = tuple(
+                pairs[level] for level in EvidenceLevel.values if bits & EVIDENCE_BITS[level]
+            )
+        return found[bits]
+
+    return levels
+
+
+def partner_list(sector=None):
+    """Each partner (of ``sector``) with its roles: “SulAmérica (funder, in-kind supporter)”."""
+
+    def reader(export):
+        named = export.named_partners
+        return lambda i: named(i).get(sector, [])
+
+    return reader
+
+
+def partner_websites(export):
+    return lambda i: [f"{p.name}: {p.website}" for p in i.partner_rows if p.website]
+
+
+def address(export):
+    return lambda i: export.url(i.slug)
+
+
+def last_updated(export):
+    return lambda i: i.updated_at.isoformat(timespec="seconds")
+
+
+def roles(export):
+    pairs = export.pairs(Role)
+    return lambda p: [pairs[role] for role in p.roles]
 
 
 INITIATIVE_COLUMNS = [
-    Column("slug", _("Identifier (slug)"), lambda i: i.slug, machine=True),
-    Column("title", _("Title"), lambda i: text(i, "title")),
-    Column("summary", _("Summary"), lambda i: text(i, "summary")),
-    Column("description", _("Description"), lambda i: text(i, "description")),
-    Column("lessons_learned", _("Lessons learned"), lambda i: text(i, "lessons_learned")),
-    Coded(
-        "city",
-        _("City"),
-        lambda i: (i.city.slug, text(i.city, "name")) if i.city else None,
-        code_label=_("City code"),
-    ),
-    Coded(
-        "country",
-        _("Country"),
-        lambda i: (i.country, i.exports.country_name(i.country)),
-        code_label=_("Country code (ISO 3166-1)"),
-    ),
-    Column("place", _("Place"), lambda i: text(i, "place")),
-    Column("year_founded", _("Year founded"), lambda i: i.year_founded, "year", machine=True),
-    Column("year_ended", _("Year ended"), lambda i: i.year_ended, "year", machine=True),
+    Column("slug", _("Identifier (slug)"), plain("slug"), machine=True),
+    Column("title", _("Title"), translated("title")),
+    Column("summary", _("Summary"), translated("summary")),
+    Column("description", _("Description"), translated("description")),
+    Column("lessons_learned", _("Lessons learned"), translated("lessons_learned")),
+    Coded("city", _("City"), city, code_label=_("City code")),
+    Coded("country", _("Country"), country, code_label=_("Country code (ISO 3166-1)")),
+    Column("place", _("Place"), translated("place")),
+    Column("year_founded", _("Year founded"), plain("year_founded"), "year", machine=True),
+    Column("year_ended", _("Year ended"), plain("year_ended"), "year", machine=True),
     Coded(
         "programming",
         _("Programming"),
-        lambda i: i.exports.choice(Programming, i.programming),
+        choice_of("programming", Programming),
         code_label=_("Programming code"),
     ),
-    Coded(
-        "scale", _("Scale"), lambda i: i.exports.choice(Scale, i.scale), code_label=_("Scale code")
-    ),
-    Coded(
-        "themes",
-        _("Work themes"),
-        lambda i: i.exports.themes(i),
-        code_label=_("Work theme codes"),
-        many=True,
-    ),
-    Column("partners", _("Partners (roles)"), partner_list, json=False),
-    Column(
-        "public_partners", _("Public partners"), lambda i: partner_list(i, "public"), json=False
-    ),
-    Column(
-        "private_partners", _("Private partners"), lambda i: partner_list(i, "private"), json=False
-    ),
-    Column(
-        "community_partners",
-        _("Community partners"),
-        lambda i: partner_list(i, "community"),
-        json=False,
-    ),
-    Column(
-        "partner_websites",
-        _("Partner websites"),
-        lambda i: [f"{p.name}: {p.website}" for p in i.partner_rows if p.website],
-        json=False,
-    ),
-    Coded(
-        "funding",
-        _("Funding"),
-        lambda i: i.exports.fundings(i),
-        code_label=_("Funding codes"),
-        many=True,
-    ),
-    Coded(
-        "issues",
-        _("Issues addressed"),
-        lambda i: i.exports.issues(i),
-        code_label=_("Issue codes"),
-        many=True,
-    ),
+    Coded("scale", _("Scale"), choice_of("scale", Scale), code_label=_("Scale code")),
+    Coded("themes", _("Work themes"), themes, code_label=_("Work theme codes"), many=True),
+    Column("partners", _("Partners (roles)"), partner_list(), json=False),
+    Column("public_partners", _("Public partners"), partner_list("public"), json=False),
+    Column("private_partners", _("Private partners"), partner_list("private"), json=False),
+    Column("community_partners", _("Community partners"), partner_list("community"), json=False),
+    Column("partner_websites", _("Partner websites"), partner_websites, json=False),
+    Coded("funding", _("Funding"), fundings, code_label=_("Funding codes"), many=True),
+    Coded("issues", _("Issues addressed"), issues, code_label=_("Issue codes"), many=True),
     Coded(
         "evidence_levels",
         _("Evidence levels of its figures"),
-        lambda i: i.exports.evidence_levels(i),
+        evidence_levels,
         code_label=_("Evidence level codes"),
         many=True,
     ),
     Coded(
-        "activity",
-        _("Activity"),
-        lambda i: i.exports.choice(Activity, i.activity),
-        code_label=_("Activity code"),
+        "activity", _("Activity"), choice_of("activity", Activity), code_label=_("Activity code")
     ),
-    Column(
-        "last_checked",
-        _("Record last checked"),
-        lambda i: i.last_checked,
-        "date",
-        machine=True,
-    ),
-    Column("url", _("Address (URL)"), lambda i: i.exports.url(i.slug), machine=True, format="uri"),
-    Column(
-        "last_updated",
-        _("Last updated"),
-        lambda i: i.updated_at.isoformat(timespec="seconds"),
-        "datetime",
-        machine=True,
-    ),
+    Column("last_checked", _("Record last checked"), plain("last_checked"), "date", machine=True),
+    Column("url", _("Address (URL)"), address, machine=True, format="uri"),
+    Column("last_updated", _("Last updated"), last_updated, "datetime", machine=True),
 ]
 
 # One row per partner of an initiative, its roles together, in the order of the case's page.
 PARTNER_COLUMNS = [
-    Column("initiative", _("Initiative (slug)"), lambda p: p.initiative, machine=True, json=False),
-    Column("slug", _("Partner (slug)"), lambda p: p.slug, machine=True),
-    Column("name", _("Partner"), lambda p: p.name),
-    Coded(
-        "sector",
-        _("Sector"),
-        lambda p: p.exports.choice(Sector, p.sector),
-        code_label=_("Sector code"),
-    ),
-    Coded(
-        "kind",
-        _("Kind of partner"),
-        lambda p: p.exports.choice(Kind, p.kind),
-        code_label=_("Kind code"),
-    ),
-    Coded(
-        "roles",
-        _("Roles"),
-        lambda p: [p.exports.choice(Role, role) for role in p.roles],
-        code_label=_("Role codes"),
-        many=True,
-    ),
-    Column("website", _("Website"), lambda p: p.website, machine=True, format="uri"),
+    Column("initiative", _("Initiative (slug)"), plain("initiative"), machine=True, json=False),
+    Column("slug", _("Partner (slug)"), plain("slug"), machine=True),
+    Column("name", _("Partner"), plain("name")),
+    Coded("sector", _("Sector"), choice_of("sector", Sector), code_label=_("Sector code")),
+    Coded("kind", _("Kind of partner"), choice_of("kind", Kind), code_label=_("Kind code")),
+    Coded("roles", _("Roles"), roles, code_label=_("Role codes"), many=True),
+    Column("website", _("Website"), plain("website"), machine=True, format="uri"),
 ]
 
 FIGURE_COLUMNS = [
     Column(
-        "initiative", _("Initiative (slug)"), lambda f: f.initiative_slug, machine=True, json=False
+        "initiative", _("Initiative (slug)"), plain("initiative_slug"), machine=True, json=False
     ),
-    Column("key", _("Figure (key)"), lambda f: f.key, machine=True),
-    Column("label", _("What was measured"), lambda f: text(f, "label")),
-    Column("wording", _("Figure as read"), lambda f: f.display_value),
-    Column("period", _("Period"), lambda f: f.period),
+    Column("key", _("Figure (key)"), plain("key"), machine=True),
+    Column("label", _("What was measured"), translated("label")),
+    Column("wording", _("Figure as read"), plain("display_value")),
+    Column("period", _("Period"), plain("period")),
     Coded(
         "kind",
         _("Kind of figure"),
-        lambda f: f.exports.choice(FigureKind, f.kind),
+        choice_of("kind", FigureKind),
         code_label=_("Kind of figure code"),
     ),
     Coded(
         "qualifier",
         _("Qualifier"),
-        lambda f: f.exports.choice(Qualifier, f.qualifier),
+        choice_of("qualifier", Qualifier),
         code_label=_("Qualifier code"),
     ),
-    Column("value", _("Value"), lambda f: f.value, "number", machine=True),
-    Column("value_max", _("Upper value"), lambda f: f.value_max, "number", machine=True),
-    Coded("unit", _("Unit"), lambda f: f.exports.choice(Unit, f.unit), code_label=_("Unit code")),
+    Column("value", _("Value"), plain("value"), "number", machine=True),
+    Column("value_max", _("Upper value"), plain("value_max"), "number", machine=True),
+    Coded("unit", _("Unit"), choice_of("unit", Unit), code_label=_("Unit code")),
     Coded(
         "direction",
         _("Direction"),
-        lambda f: f.exports.choice(Direction, f.direction),
+        choice_of("direction", Direction),
         code_label=_("Direction code"),
     ),
-    Column("period_start", _("From year"), lambda f: f.period_start, "year", machine=True),
-    Column("period_end", _("To year"), lambda f: f.period_end, "year", machine=True),
-    Column("note", _("Note"), lambda f: text(f, "note")),
+    Column("period_start", _("From year"), plain("period_start"), "year", machine=True),
+    Column("period_end", _("To year"), plain("period_end"), "year", machine=True),
+    Column("note", _("Note"), translated("note")),
     Coded(
         "evidence_level",
         _("Evidence level"),
-        lambda f: f.exports.choice(EvidenceLevel, f.evidence_level),
+        choice_of("evidence_level", EvidenceLevel),
         code_label=_("Evidence level code"),
     ),
     Coded(
         "method",
         _("How it was measured"),
-        lambda f: f.exports.choice(MeasurementMethod, f.method),
+        choice_of("method", MeasurementMethod),
         code_label=_("Measurement method code"),
     ),
     Coded(
         "attribution",
         _("Effect or change"),
-        lambda f: f.exports.choice(Attribution, f.attribution),
+        choice_of("attribution", Attribution),
         code_label=_("Effect or change code"),
     ),
-    Column("source", _("Source (key)"), lambda f: f.source_key, machine=True),
-    Column(
-        "source_locator", _("Section or page of the source"), lambda f: text(f, "source_locator")
-    ),
-    Column("source_quote", _("Original words"), lambda f: f.source_quote),
-    Column("checked_by", _("Checked by"), lambda f: text(f, "checked_by")),
-    Column("checked_on", _("Checked on"), lambda f: f.checked_on, "date", machine=True),
+    Column("source", _("Source (key)"), plain("source_key"), machine=True),
+    Column("source_locator", _("Section or page of the source"), translated("source_locator")),
+    Column("source_quote", _("Original words"), plain("source_quote")),
+    Column("checked_by", _("Checked by"), translated("checked_by")),
+    Column("checked_on", _("Checked on"), plain("checked_on"), "date", machine=True),
 ]
 
 SOURCE_COLUMNS = [
     Column(
-        "initiative", _("Initiative (slug)"), lambda s: s.initiative_slug, machine=True, json=False
+        "initiative", _("Initiative (slug)"), plain("initiative_slug"), machine=True, json=False
     ),
-    Column("key", _("Source (key)"), lambda s: s.key, machine=True),
-    Column("title", _("Title"), lambda s: text(s, "title")),
-    Column("publisher", _("Publisher"), lambda s: s.publisher),
-    Column("year", _("Year"), lambda s: s.year, "year", machine=True),
-    Column("url", _("Address (URL)"), lambda s: s.url, machine=True, format="uri"),
-    Column("locator", _("Section or page"), lambda s: text(s, "locator")),
+    Column("key", _("Source (key)"), plain("key"), machine=True),
+    Column("title", _("Title"), translated("title")),
+    Column("publisher", _("Publisher"), plain("publisher")),
+    Column("year", _("Year"), plain("year"), "year", machine=True),
+    Column("url", _("Address (URL)"), plain("url"), machine=True, format="uri"),
+    Column("locator", _("Section or page"), translated("locator")),
 ]
 
 
@@ -446,221 +584,462 @@ def headers(columns):
     return [header for column in columns for header in column.headers()]
 
 
-def cells(columns, row):
-    return [value for column in columns for value in column.cells(row)]
+class Table:
+    """A list of columns as one export writes them: a row's CSV cells (``cells(row)``) and its
+    JSON object (``json(row)``; ``json_head(row)`` without its closing brace, for more members
+    to follow). Each is one expression made for the export that reads and writes every
+    column in turn (a column's ``source`` where it has one, else a call of its ``value``): ten
+    thousand initiatives with their partners and figures call the columns a million times,
+    and a loop over the columns for each row would cost as much again."""
 
+    def __init__(self, columns, export):
+        self.columns = [column.bind(export) for column in columns]
+        namespace, cells, members = {}, [], []
+        for index, bound in enumerate(self.columns):
+            namespace.update(
+                {
+                    f"read{index}": bound.value,
+                    f"cells{index}": bound.cells,
+                    f"json{index}": bound.json,
+                }
+            )
+            value = bound.source or f"read{index}(row)"
+            if bound.lookup:
+                cell, member = f"cells{index}[{value}]", f"json{index}[{value}]"
+            else:
+                cell, member = f"cells{index}({value})", f"json{index}({value})"
+            cells.append(cell if bound.width == 1 else "*" + cell)
+            if bound.column.json:
+                key = encode_basestring(bound.column.key).replace("{", "{{").replace("}", "}}")
+                members.append(f"{key}: {{{member}}}")
+        head = "{{" + ", ".join(members)
+        exec(  # the source is made above, of the columns' own names
+            f"def cells(row):\n    return [{', '.join(cells)}]\n"
+            f"def json_head(row):\n    return f{head!r}\n"
+            f"def json(row):\n    return f{head + '}}'!r}\n",
+            namespace,
+        )
+        self.cells, self.json_head, self.json = (
+            namespace["cells"],
+            namespace["json_head"],
+            namespace["json"],
+        )
 
-def as_json(columns, row):
-    return {column.key: column.json_value(row) for column in columns if column.json}
+    def json_list(self, rows):
+        return "[" + ", ".join(map(self.json, rows)) + "]"
 
 
 # Reading the rows ---------------------------------------------------------------------------
 
+# Rows read from the database at a time (on PostgreSQL, a FETCH of a server-side cursor).
+CHUNK = 2000
+# About how many characters of a file are sent at a time: a few hundred kilobytes in memory,
+# not the thousands of rows of a chunk.
+PIECE = 256 * 1024
 
-class Rows:
-    """The export's initiatives, read a thousand at a time with what the export needs of their
-    partners, figures and sources: a few queries per thousand rows, whatever a row holds, so
-    memory stays flat and the first byte early. Rows are plain objects with every field of
-    the model (``row.title_es``, ``row.year_founded``, ``row.city.slug``…), not model
-    instances, except figures, whose wording the model writes. Vocabularies, labels and
-    addresses are read once per export."""
+
+class Row:
+    """One row of a table, its columns as attributes (``row.title_es``, ``row.city_slug``):
+    a plain object, not a model instance, so that thousands cost little."""
+
+    def __init__(self, values):
+        self.__dict__.update(values)
+
+
+class FigureRow(Row):
+    """A figure's row, worded by the model itself (``display_value``, ``period``); see
+    ``Export.figure_row`` for the labels its wording reads."""
+
+    display_value = Figure.display_value
+    period = Figure.period
+
+
+def shown(attname, labels):
+    """A ``get_<field>_display`` that reads ``labels``: Django's own builds and translates
+    the field's whole list of choices at each call, several times per figure."""
+
+    def display(row):
+        value = getattr(row, attname)
+        return labels.get(value, value)
+
+    return display
+
+
+class Choices(dict):
+    """The (code, label) pair of each value of a TextChoices, in the export's language."""
+
+    def __init__(self, choices):
+        super().__init__((value, choice(choices, value)) for value in choices.values)
+        self.choices = choices
+
+    def __missing__(self, value):
+        return choice(self.choices, value)
+
+
+class Export:
+    """One export's initiatives, with the links, partners, figures and sources its files need,
+    read in a constant number of queries however many there are: the keys of the filtered,
+    ordered list first, then one query per table for all of them, each in the list's order
+    (the keys go along as one parameter with their positions), read a chunk at a time and
+    merged as they stream, so memory stays flat and the first byte early. Vocabularies,
+    labels and addresses are worked out once per export."""
 
     def __init__(self, initiatives, request, partners=True, figures=True, sources=True):
         self.initiatives = initiatives
+        self.connection = connections[initiatives.db]
         self.language = get_language()
         self.with_partners, self.with_figures, self.with_sources = partners, figures, sources
         self.countries = {}
-        self.labels = {}
-        self.displays = {}
-        self.vocabulary = {
-            model: {
-                pk: (slug, in_language(es, en, self.language))
-                for pk, slug, es, en in model.objects.values_list(
-                    "pk", "slug", "name_es", "name_en"
-                )
-            }
-            for model in (Theme, Funding, Issue)
-        }
-        self.theme_order = dict(Theme.objects.values_list("pk", "order"))
+        self.choices = {}
+        self.vocabularies = {}
         placeholder = "initiative-slug-placeholder"
-        self.url_template = request.build_absolute_uri(
-            reverse("casebook:detail", kwargs={"slug": placeholder})
-        ).replace(placeholder, "{slug}")
+        self.url_parts = (
+            request.build_absolute_uri(reverse("casebook:detail", kwargs={"slug": placeholder}))
+        ).split(placeholder)
+        self.figure_row = type(
+            "FigureRow",
+            (FigureRow,),
+            {
+                f"get_{field.attname}_display": shown(
+                    field.attname, {value: str(label) for value, label in field.flatchoices}
+                )
+                for field in Figure._meta.concrete_fields
+                if field.choices
+            },
+        )
+
+    # What the columns read once per export.
 
     def url(self, slug):
-        return self.url_template.format(slug=slug)
+        before, after = self.url_parts
+        return before + slug + after
 
-    def choice(self, choices, value):
-        """(code, label) of a TextChoices value, each label translated once per export."""
-        key = (choices, value)
-        if key not in self.labels:
-            self.labels[key] = choice(choices, value)
-        return self.labels[key]
-
-    def with_labels(self, instance):
-        """``instance`` whose ``get_<field>_display()`` read the export's labels: Django's
-        own rebuilds and translates a field's whole list of choices at every call, which a
-        figure's wording makes several times per figure."""
-        model = type(instance)
-        if model not in self.displays:
-            self.displays[model] = {
-                field.attname: {value: str(label) for value, label in field.flatchoices}
-                for field in model._meta.concrete_fields
-                if field.choices
-            }
-        for attname, labels in self.displays[model].items():
-            value = getattr(instance, attname)
-            setattr(instance, f"get_{attname}_display", partial(labels.get, value, value))
-        return instance
-
-    def evidence_levels(self, initiative):
-        """(code, label) of each evidence level its figures have, from the weakest: read from
-        the initiative's own row (its figures' levels as bits), so no figure is read."""
-        return [
-            self.choice(EvidenceLevel, level)
-            for level in EvidenceLevel.values
-            if initiative.evidence_levels & EVIDENCE_BITS[level]
-        ]
+    def pairs(self, choices):
+        if choices not in self.choices:
+            self.choices[choices] = Choices(choices)
+        return self.choices[choices]
 
     def country_name(self, code):
         if code not in self.countries:
             self.countries[code] = str(Country(code).name) if code else ""
         return self.countries[code]
 
-    def themes(self, initiative):
-        ids = sorted(initiative.theme_ids, key=lambda pk: self.theme_order.get(pk, 0))
-        return [self.vocabulary[Theme][pk] for pk in ids]
+    def vocabulary(self, model):
+        """(slug, name in the export's language) of each of ``model``'s rows, by key; of the
+        themes, their order as well (``theme_order``)."""
+        if model not in self.vocabularies:
+            fields = ["pk", "slug", "name_es", "name_en"] + (["order"] if model is Theme else [])
+            rows = list(model.objects.values_list(*fields))
+            self.vocabularies[model] = {
+                row[0]: (row[1], in_language(row[2], row[3], self.language)) for row in rows
+            }
+            if model is Theme:
+                self.theme_order = {row[0]: row[4] for row in rows}
+        return self.vocabularies[model]
 
-    def fundings(self, initiative):
-        return by_label(self.vocabulary[Funding][pk] for pk in initiative.funding_ids)
+    def named_partners(self, initiative):
+        """Its partners as the CSV names them, “SulAmérica (funder, in-kind supporter)”, all
+        (under None) and by sector: worked out once for the columns that list them."""
+        named = initiative.__dict__.get("named_partners")
+        if named is None:
+            labels = self.pairs(Role)
+            named = initiative.named_partners = {None: []}
+            for partner in initiative.partner_rows:
+                roles = ", ".join([labels[role][1] for role in partner.roles])
+                text = f"{partner.name} ({roles})"
+                named[None].append(text)
+                named.setdefault(partner.sector, []).append(text)
+        return named
 
-    def issues(self, initiative):
-        return by_label(self.vocabulary[Issue][pk] for pk in initiative.issue_ids)
+    # The rows.
 
     def __iter__(self):
         keys = list(self.initiatives.values_list("pk", flat=True))
-        for start in range(0, len(keys), CHUNK):
-            yield from self.chunk(keys[start : start + CHUNK])
-
-    @staticmethod
-    def grouped(rows):
-        groups = {}
-        for initiative_id, value in rows:
-            groups.setdefault(initiative_id, []).append(value)
-        return groups
-
-    @staticmethod
-    def fields(model, leave_out=()):
-        """Every column of ``model``: the texts as ``title_es`` and ``title_en`` (the export
-        picks the language), not as ``title``, which would have the translation layer build an
-        instance per row."""
-        names = {f.attname for f in model._meta.concrete_fields}
-        return [
-            f.attname
-            for f in model._meta.concrete_fields
-            if f.name not in leave_out and f"{f.attname}_es" not in names
-        ]
-
-    def rows(self, queryset, fields):
-        # The fields are named in each language already: no rewriting, no fallback per row.
-        for values in queryset.rewrite(False).values(*fields):
-            yield SimpleNamespace(**values, exports=self)
-
-    def chunk(self, keys):
-        city = ("city__slug", "city__name_es", "city__name_en")
-        initiatives = {}
-        for row in self.rows(
-            Initiative.objects.filter(pk__in=keys),
-            self.fields(Initiative, {"search_document"}) + list(city),
-        ):
-            slug, name_es, name_en = (row.__dict__.pop(field) for field in city)
-            row.city = slug and SimpleNamespace(
-                slug=slug, name_es=name_es, name_en=name_en, exports=self
-            )
-            initiatives[row.id] = row
-        links = {
-            name: self.grouped(
-                model.objects.filter(initiative_id__in=keys).values_list("initiative_id", field)
-            )
-            for name, model, field in (
-                ("theme_ids", ThemeLink, "theme_id"),
-                ("funding_ids", FundingLink, "funding_id"),
-                ("issue_ids", IssueLink, "issue_id"),
-            )
-        }
-        partnerships = figures = sources = {}
+        tables = [("initiatives", self.initiative_rows), ("links", self.link_rows)]
         if self.with_partners:
-            partnerships = self.grouped(
-                (row[0], row[1:])
-                for row in Partnership.objects.filter(initiative_id__in=keys)
-                .rewrite(False)  # as the page orders them, without a fallback per row
-                .order_by("order", f"partner__name_{self.language}", "pk")
-                .values_list(
-                    "initiative_id", "partner_id", "partner__slug", "partner__name_es",
-                    "partner__name_en", "partner__sector", "partner__kind", "partner__website",
-                    "role",
-                )
-            )  # fmt: skip
+            tables.append(("partnerships", self.partnership_rows))
         if self.with_figures:
-            figures = self.grouped(
-                (f.initiative_id, self.with_labels(f))
-                for f in Figure.objects.filter(initiative_id__in=keys)
-                .annotate(source_key=F("source__key"))
-                .order_by("order", "pk")
-            )
+            tables.append(("figures", self.figure_rows))
         if self.with_sources:
-            sources = self.grouped(
-                (s.initiative_id, s)
-                for s in self.rows(
-                    Source.objects.filter(initiative_id__in=keys).order_by("order", "pk"),
-                    self.fields(Source),
-                )
+            tables.append(("sources", self.source_rows))
+        with contextlib.ExitStack() as cursors:
+            streams = {}
+            for name, rows in tables:
+                # Every query is sent before the first row is read: each keeps its cursor.
+                cursor = cursors.enter_context(self.cursor())
+                streams[name] = rows(cursor, *self.query(name, keys))
+            yield from self.merged(streams)
+
+    def merged(self, streams):
+        """The initiatives with what each of the other streams has of them. Every stream comes
+        in the order of the initiatives (their positions), so each only moves forward."""
+        following = {
+            name: Following(
+                rows, attrgetter("position") if name in ("figures", "sources") else itemgetter(0)
             )
-        for key in keys:
-            initiative = initiatives.get(key)
-            if initiative is None:
-                continue
-            for name, groups in links.items():
-                setattr(initiative, name, groups.get(key, []))
-            initiative.partner_rows = self.partners(initiative, partnerships.get(key, []))
-            initiative.figure_rows = figures.get(key, [])
-            initiative.source_rows = sources.get(key, [])
-            for row in initiative.figure_rows + initiative.source_rows:
+            for name, rows in streams.items()
+            if name != "initiatives"
+        }
+        links = following["links"]
+        partnerships = following.get("partnerships")
+        figures = following.get("figures")
+        sources = following.get("sources")
+        for initiative in streams["initiatives"]:
+            position = initiative.position
+            initiative.theme_ids, initiative.funding_ids, initiative.issue_ids = [], [], []
+            kinds = (initiative.theme_ids, initiative.funding_ids, initiative.issue_ids)
+            for _position, kind, pk, _link in links.rows_of(position):
+                kinds[kind].append(pk)
+            initiative.partner_rows = (
+                self.partners(initiative, partnerships.rows_of(position)) if partnerships else []
+            )
+            initiative.figure_rows = figures.rows_of(position) if figures else []
+            initiative.source_rows = sources.rows_of(position) if sources else []
+            for row in initiative.figure_rows:
                 row.initiative_slug = initiative.slug
-                row.exports = self
+            for row in initiative.source_rows:
+                row.initiative_slug = initiative.slug
             yield initiative
 
     def partners(self, initiative, partnerships):
         """Each partner once, with its roles together, in the order of the case's page: by
         sector (public, private, community), then as the partnerships are ordered."""
         by_partner = {}
-        for partner_id, slug, name_es, name_en, sector, kind, website, role in partnerships:
-            if partner_id not in by_partner:
-                by_partner[partner_id] = SimpleNamespace(
-                    initiative=initiative.slug,
-                    slug=slug,
-                    name=in_language(name_es, name_en, self.language),
-                    sector=sector,
-                    kind=kind,
-                    roles=[],
-                    website=website,
-                    exports=self,
+        for (
+            _position,
+            partner_id,
+            slug,
+            name_es,
+            name_en,
+            sector,
+            kind,
+            website,
+            role,
+        ) in partnerships:
+            partner = by_partner.get(partner_id)
+            if partner is None:
+                partner = by_partner[partner_id] = Row(
+                    {
+                        "initiative": initiative.slug,
+                        "slug": slug,
+                        "name": in_language(name_es, name_en, self.language),
+                        "sector": sector,
+                        "kind": kind,
+                        "roles": [],
+                        "website": website,
+                    }
                 )
-            if role not in by_partner[partner_id].roles:
-                by_partner[partner_id].roles.append(role)
-        sectors = list(Sector.values)
-        return sorted(
-            by_partner.values(),
-            key=lambda p: sectors.index(p.sector) if p.sector in sectors else len(sectors),
-        )
+            if role not in partner.roles:
+                partner.roles.append(role)
+        return sorted(by_partner.values(), key=lambda p: SECTOR_ORDER.get(p.sector, SECTORS))
+
+    # The queries: each a table's rows for the initiatives of ``keys``, in their order.
+
+    def cursor(self):
+        """A cursor that reads a chunk of rows at a time: on PostgreSQL, the server keeps the
+        rest (a server-side cursor), unless the settings turn those off."""
+        if self.connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
+            return closing(self.connection.cursor())
+        return closing(self.connection.chunked_cursor())
+
+    def in_order(self, keys):
+        """SQL of a table ``export_order (id, position)`` of ``keys``, with its parameters."""
+        if self.connection.vendor == "postgresql":
+            return (
+                "SELECT key AS id, position "
+                "FROM unnest(%s::bigint[]) WITH ORDINALITY AS keys (key, position)",
+                ["{" + ",".join(map(str, keys)) + "}"],
+            )
+        return "SELECT value AS id, key AS position FROM json_each(%s)", [json.dumps(keys)]
+
+    def query(self, name, keys):
+        """(SQL, parameters, fields) of the table ``name``: the SQL selects the position of
+        each row's initiative first, then ``fields`` (model fields, read with Django's
+        converters), then ordered by position."""
+        quote = self.connection.ops.quote_name
+        order, parameters = self.in_order(keys)
+
+        def table(model, alias):
+            return f"{quote(model._meta.db_table)} {alias}"
+
+        def column(alias, model, name):
+            return f"{alias}.{quote(model._meta.get_field(name).column)}"
+
+        def select(*selected):
+            return ", ".join(f"{alias}.{quote(field.column)}" for alias, field in selected)
+
+        def own(alias, model, leave_out=()):
+            return [(alias, model._meta.get_field(name)) for name in own_fields(model, leave_out)]
+
+        if name == "initiatives":
+            fields = own("i", Initiative, INITIATIVE_UNREAD) + [
+                ("c", City._meta.get_field(name)) for name in ("slug", "name_es", "name_en")
+            ]
+            sql = (
+                f"SELECT o.position, {select(*fields)} FROM export_order o "
+                f"JOIN {table(Initiative, 'i')} ON {column('i', Initiative, 'id')} = o.id "
+                f"LEFT JOIN {table(City, 'c')} "
+                f"ON {column('c', City, 'id')} = {column('i', Initiative, 'city')} "
+                "ORDER BY o.position"
+            )
+        elif name == "links":
+            fields = []
+            parts = []
+            for kind, link, target in (
+                (0, ThemeLink, "theme"),
+                (1, FundingLink, "funding"),
+                (2, IssueLink, "issue"),
+            ):
+                parts.append(
+                    f"SELECT o.position, {kind}, {column('l', link, target)}, "
+                    f"{column('l', link, 'id')} FROM export_order o JOIN {table(link, 'l')} "
+                    f"ON {column('l', link, 'initiative')} = o.id"
+                )
+            sql = " UNION ALL ".join(parts) + " ORDER BY 1, 2, 4"
+        elif name == "partnerships":
+            fields = [
+                ("p", Partnership._meta.get_field("partner")),
+                *[
+                    ("pa", Partner._meta.get_field(name))
+                    for name in ("slug", "name_es", "name_en", "sector", "kind", "website")
+                ],
+                ("p", Partnership._meta.get_field("role")),
+            ]
+            sql = (
+                f"SELECT o.position, {select(*fields)} FROM export_order o "
+                f"JOIN {table(Partnership, 'p')} "
+                f"ON {column('p', Partnership, 'initiative')} = o.id "
+                f"JOIN {table(Partner, 'pa')} "
+                f"ON {column('pa', Partner, 'id')} = {column('p', Partnership, 'partner')} "
+                # As the case's page orders them (without the translation layer's fallback).
+                f"ORDER BY o.position, {column('p', Partnership, 'order')}, "
+                f"{column('pa', Partner, f'name_{self.language}')}, "
+                f"{column('p', Partnership, 'id')}"
+            )
+        elif name == "figures":
+            fields = own("f", Figure) + [("s", Source._meta.get_field("key"))]
+            sql = (
+                f"SELECT o.position, {select(*fields)} FROM export_order o "
+                f"JOIN {table(Figure, 'f')} ON {column('f', Figure, 'initiative')} = o.id "
+                f"LEFT JOIN {table(Source, 's')} "
+                f"ON {column('s', Source, 'id')} = {column('f', Figure, 'source')} "
+                f"ORDER BY o.position, {column('f', Figure, 'order')}, "
+                f"{column('f', Figure, 'id')}"
+            )
+        else:
+            fields = own("s", Source)
+            sql = (
+                f"SELECT o.position, {select(*fields)} FROM export_order o "
+                f"JOIN {table(Source, 's')} ON {column('s', Source, 'initiative')} = o.id "
+                f"ORDER BY o.position, {column('s', Source, 'order')}, "
+                f"{column('s', Source, 'id')}"
+            )
+        return f"WITH export_order (id, position) AS ({order}) {sql}", parameters, fields
+
+    def fetched(self, cursor, sql, parameters, fields):
+        """The rows of ``sql``, a chunk at a time, each converted as Django converts a
+        field's value (dates and decimals on SQLite)."""
+        cursor.execute(sql, parameters)
+        converters = []
+        for index, (_alias, field) in enumerate(fields, start=1):
+            column = field.get_col(field.model._meta.db_table)
+            found = self.connection.ops.get_db_converters(column) + column.get_db_converters(
+                self.connection
+            )
+            if found:
+                converters.append((index, column, found))
+        connection = self.connection
+
+        def rows():
+            while chunk := cursor.fetchmany(CHUNK):
+                if not converters:
+                    yield from chunk
+                    continue
+                for row in chunk:
+                    row = list(row)
+                    for index, column, functions in converters:
+                        value = row[index]
+                        for function in functions:
+                            value = function(value, column, connection)
+                        row[index] = value
+                    yield row
+
+        return rows()
+
+    def objects(self, cursor, sql, parameters, fields, kind=Row, names=None):
+        names = ["position", *(names or [field.attname for _alias, field in fields])]
+        for values in self.fetched(cursor, sql, parameters, fields):
+            yield kind(zip(names, values, strict=True))
+
+    def initiative_rows(self, cursor, sql, parameters, fields):
+        names = [field.attname for _alias, field in fields[:-3]]
+        names += ["city_slug", "city_name_es", "city_name_en"]
+        return self.objects(cursor, sql, parameters, fields, names=names)
+
+    def link_rows(self, cursor, sql, parameters, fields):
+        return self.fetched(cursor, sql, parameters, fields)
+
+    def partnership_rows(self, cursor, sql, parameters, fields):
+        return self.fetched(cursor, sql, parameters, fields)
+
+    def figure_rows(self, cursor, sql, parameters, fields):
+        names = [field.attname for _alias, field in fields[:-1]] + ["source_key"]
+        return self.objects(cursor, sql, parameters, fields, self.figure_row, names)
+
+    def source_rows(self, cursor, sql, parameters, fields):
+        return self.objects(cursor, sql, parameters, fields)
+
+
+# What no column shows of an initiative, left unread: its search text, notes and dates of
+# its own.
+INITIATIVE_UNREAD = {
+    "search_document",
+    "source_note",
+    "review_comment",
+    "created_at",
+    "published_at",
+    "reach_countries",
+    "sort_title_es",
+    "sort_title_en",
+}
+
+SECTOR_ORDER = {sector: index for index, sector in enumerate(Sector.values)}
+SECTORS = len(SECTOR_ORDER)
+
+
+def own_fields(model, leave_out=()):
+    """Every column of ``model`` but those named in ``leave_out`` (a text's name leaves out
+    both languages): the texts as ``title_es`` and ``title_en`` (the export picks the
+    language), not as ``title``, the translation layer's own."""
+    names = {f.attname for f in model._meta.concrete_fields}
+    return [
+        f.name
+        for f in model._meta.concrete_fields
+        if getattr(f, "translated_field", f).name not in leave_out
+        and f"{f.attname}_es" not in names
+    ]
+
+
+class Following:
+    """A stream of rows in the order of the initiatives, whose first value is the position
+    of the row's initiative, read one initiative at a time."""
+
+    def __init__(self, rows, position=itemgetter(0)):
+        self.groups = ((at, list(group)) for at, group in itertools.groupby(rows, position))
+        self.ahead = next(self.groups, None)
+
+    def rows_of(self, position):
+        ahead = self.ahead
+        while ahead is not None and ahead[0] < position:
+            ahead = next(self.groups, None)
+        if ahead is not None and ahead[0] == position:
+            self.ahead = next(self.groups, None)
+            return ahead[1]
+        self.ahead = ahead
+        return []
 
 
 # Responses ---------------------------------------------------------------------------------
-
-
-class Echo:
-    def write(self, value):
-        return value
 
 
 FILE_WORDS = {
@@ -731,15 +1110,28 @@ def finish(response, request, name, disposition="attachment"):
 
 
 def csv_lines(columns, rows_of):
-    writer = csv.writer(Echo())
-    yield "\ufeff" + writer.writerow(headers(columns))
-    for row in rows_of():
-        yield writer.writerow(cells(columns, row))
+    """The CSV file: its header first (before any row is read), then its rows, written into
+    one buffer and sent a piece at a time."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(headers(columns))
+    yield "\ufeff" + buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    for cells in rows_of():
+        writer.writerow(cells)
+        if buffer.tell() >= PIECE:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
 def csv_response(initiatives, request, filterset=None):
     def rows():  # read when the download starts
-        return Rows(initiatives, request, figures=False, sources=False)
+        export = Export(initiatives, request, figures=False, sources=False)
+        table = Table(INITIATIVE_COLUMNS, export)
+        return map(table.cells, export)
 
     response = StreamingHttpResponse(
         csv_lines(INITIATIVE_COLUMNS, rows), content_type="text/csv; charset=utf-8"
@@ -748,26 +1140,20 @@ def csv_response(initiatives, request, filterset=None):
 
 
 def figures_csv_response(initiatives, request, filterset=None):
-    def figures():
-        for initiative in Rows(initiatives, request, partners=False, sources=False):
-            yield from initiative.figure_rows
+    def rows():
+        export = Export(initiatives, request, partners=False, sources=False)
+        table = Table(FIGURE_COLUMNS, export)
+        for initiative in export:
+            yield from map(table.cells, initiative.figure_rows)
 
     response = StreamingHttpResponse(
-        csv_lines(FIGURE_COLUMNS, figures), content_type="text/csv; charset=utf-8"
+        csv_lines(FIGURE_COLUMNS, rows), content_type="text/csv; charset=utf-8"
     )
     return finish(response, request, filename("figures", "csv", filterset))
 
 
-def json_record(initiative):
-    record = as_json(INITIATIVE_COLUMNS, initiative)
-    record["partners"] = [as_json(PARTNER_COLUMNS, p) for p in initiative.partner_rows]
-    record["figures"] = [as_json(FIGURE_COLUMNS, f) for f in initiative.figure_rows]
-    record["sources"] = [as_json(SOURCE_COLUMNS, s) for s in initiative.source_rows]
-    return record
-
-
 def json_response(initiatives, request, filterset=None):
-    def chunks():
+    def pieces():
         head = {
             "language": get_language(),
             "license": {**LICENSE, "attribution": license_text()},
@@ -775,11 +1161,33 @@ def json_response(initiatives, request, filterset=None):
             "described_by": request.build_absolute_uri(reverse("casebook:datapackage")),
         }
         yield json.dumps(head, ensure_ascii=False)[:-1] + ', "results": ['
-        for index, initiative in enumerate(Rows(initiatives, request)):
-            yield ("," if index else "") + json.dumps(json_record(initiative), ensure_ascii=False)
-        yield "]}"
+        export = Export(initiatives, request)
+        cases, partners, figures, sources = (
+            Table(columns, export)
+            for columns in (INITIATIVE_COLUMNS, PARTNER_COLUMNS, FIGURE_COLUMNS, SOURCE_COLUMNS)
+        )
+        piece, size, separator = [], 0, ""
+        for initiative in export:
+            texts = [
+                separator,
+                cases.json_head(initiative),
+                ', "partners": ',
+                partners.json_list(initiative.partner_rows),
+                ', "figures": ',
+                figures.json_list(initiative.figure_rows),
+                ', "sources": ',
+                sources.json_list(initiative.source_rows),
+                "}",
+            ]
+            separator = ","
+            piece += texts
+            size += sum(map(len, texts))
+            if size >= PIECE:
+                yield "".join(piece)
+                piece, size = [], 0
+        yield "".join(piece) + "]}"
 
-    response = StreamingHttpResponse(chunks(), content_type="application/json; charset=utf-8")
+    response = StreamingHttpResponse(pieces(), content_type="application/json; charset=utf-8")
     return finish(response, request, filename("cases", "json", filterset), "inline")
 
 
@@ -840,20 +1248,23 @@ def xlsx_response(initiatives, request, filterset=None):
                 for value in values
             ]
 
-        def typed(columns, row):
+        def typed(table, row):
             values = []
-            for column in columns:
-                raw = column.value(row) if not isinstance(column, Coded) else None
-                if column.type in ("number", "year") and raw is not None:
+            for column in table.columns:
+                kind, raw = column.column, column.value(row)
+                if kind.type in ("number", "year") and raw is not None:
                     values.append(json_value(raw))
+                elif isinstance(kind, Coded):
+                    values.extend(kind.as_cells(raw))
                 else:
-                    values.extend(column.cells(row))
+                    values.append(cell(raw))
             return values
 
         for sheet, columns, _table in sheets:
             sheet.append(written(sheet, headers(columns)))
-        by_table = {table: (sheet, columns) for sheet, columns, table in sheets}
-        for initiative in Rows(initiatives, request):
+        export = Export(initiatives, request)
+        by_table = {table: (sheet, Table(columns, export)) for sheet, columns, table in sheets}
+        for initiative in export:
             for table, rows in (
                 ("initiatives", [initiative]),
                 ("partners", initiative.partner_rows),

@@ -143,3 +143,30 @@ def test_a_first_visit_of_a_case(client, demo, language):
         client, a_published(0).get_absolute_url(), f"/{language}/initiatives/{case.slug}/"
     )
     assert len(queries) == DETAIL_QUERIES, queries
+
+
+# An export: the keys of the list, in its order (1); one query for all of them per table it
+# reads, however many they are: the initiatives, their themes, fundings and issues together,
+# their partners (3), and for the JSON their figures and sources (2); and the vocabularies it
+# names (3).
+EXPORT_QUERIES = {"export.csv": DEBT + 1 + 3 + 3, "export.json": DEBT + 1 + 5 + 3}
+
+
+@pytest.mark.parametrize("export", ["export.csv", "export.json"])
+def test_a_full_export_makes_the_same_queries_for_few_initiatives_and_many(
+    client, casebook, export, monkeypatch
+):
+    # Rows read and sent a few at a time, so that the larger case book spans several chunks:
+    # a query per chunk of rows would show.
+    monkeypatch.setattr("casebook.exports.CHUNK", 25)
+    monkeypatch.setattr("casebook.exports.PIECE", 1000)
+    counted = []
+    for size in SIZES:
+        call_command("generate_demo_data", initiatives=size, seed=3, verbosity=0)
+        queries = first_visit(
+            client, f"/en/initiatives/{export}?theme=education", f"/es/initiatives/{export}"
+        )
+        assert len(queries) == EXPORT_QUERIES[export], queries
+        counted.append(len(queries))
+    assert Initiative.objects.published().count() > 4 * 25
+    assert counted[0] == counted[1]
