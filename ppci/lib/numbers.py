@@ -6,6 +6,7 @@ the currency first (“100,000”, “40%”, “€5,000,000”). The grouping 
 Django's formats for the active language (ppci/formats adjusts Spanish's).
 """
 
+import functools
 from decimal import Decimal
 
 from django.utils.formats import get_format, number_format
@@ -32,10 +33,47 @@ def format_number(value, places=None):
     except (ArithmeticError, ValueError, TypeError):
         return str(value)
     if places is None:
-        places = 0 if value == value.to_integral_value() else 1
-        if places and value * 10 != (value * 10).to_integral_value():
-            places = 2
-    return number_format(value, places, force_grouping=True)
+        if value != value.to_integral_value():
+            places = 1 if value * 10 == (value * 10).to_integral_value() else 2
+        elif value.adjusted() < 100:
+            return format_number(int(value))  # as a count: the same digits, grouped
+        else:
+            places = 0
+    return grouped_decimal(value, places)
+
+
+def grouped_decimal(value, places):
+    """What ``number_format(value, places, force_grouping=True)`` writes of the Decimal
+    ``value``, without its cost (a figure's wording calls it thousands of times in an export):
+    its digits cut, not rounded, to ``places``, and grouped by three, as both languages group.
+    Anything else is left to Django."""
+    language = get_language()
+    if not value.is_finite() or get_format("NUMBER_GROUPING", language) != 3:
+        return number_format(value, places, force_grouping=True)
+    _sign, digits, exponent = value.as_tuple()
+    if len(digits) + abs(exponent) > 200:  # Django writes these with an exponent
+        return number_format(value, places, force_grouping=True)
+    if places is not None and abs(value) < cutoff(places):  # Django's: too small to show
+        value = Decimal(0)
+    text = f"{value:f}"
+    sign = ""
+    if text[0] == "-":
+        sign, text = "-", text[1:]
+    whole, _point, decimals = text.partition(".")
+    if places is not None:
+        decimals = decimals[:places] + "0" * (places - len(decimals[:places]))
+    whole = f"{int(whole):,}"
+    separator = get_format("THOUSAND_SEPARATOR", language)
+    if separator != ",":
+        whole = whole.replace(",", separator)
+    if decimals:
+        return sign + whole + get_format("DECIMAL_SEPARATOR", language) + decimals
+    return sign + whole
+
+
+@functools.cache
+def cutoff(places):
+    return Decimal("0." + "1".rjust(places, "0"))
 
 
 def format_percent(number):
