@@ -6,7 +6,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Prefetch, Q
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -17,6 +16,7 @@ from ppci.lib.locking import VersionedModel
 from ppci.lib.models import ChoiceLabels, ConstraintErrorsOnFields, SlugNamedModel, single_line
 from ppci.lib.numbers import format_amount, format_number, format_percent
 from ppci.lib.text import sort_name
+from ppci.lib.urls import slug_url
 
 DERIVED_MASKS = ("partner_sectors", "partner_kinds", "evidence_levels", "figure_methods")
 
@@ -87,7 +87,7 @@ class City(ConstraintErrorsOnFields, SlugNamedModel):
         ]
 
     def get_absolute_url(self):
-        return reverse("casebook:city", kwargs={"slug": self.slug})
+        return slug_url("casebook:city", self.slug)
 
 
 class Theme(SlugNamedModel):
@@ -118,7 +118,7 @@ class Theme(SlugNamedModel):
         ]
 
     def get_absolute_url(self):
-        return reverse("casebook:theme", kwargs={"slug": self.slug})
+        return slug_url("casebook:theme", self.slug)
 
 
 # The one funding slug the portal relies on (the SPEC fixes it).
@@ -530,7 +530,7 @@ class Initiative(ChoiceLabels, ConstraintErrorsOnFields, VersionedModel):
         self.sort_title_en = sort_name(self.title_en or self.title_es)[:200]
 
     def get_absolute_url(self):
-        return reverse("casebook:detail", kwargs={"slug": self.slug})
+        return slug_url("casebook:detail", self.slug)
 
     # The workflow: one method per transition, the same for the admin's form, its actions and
     # any script (see TRANSITIONS).

@@ -6,12 +6,12 @@ from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import IntegerField, Prefetch, Q, Value
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from partners.models import KIND_WITH_ARTICLE
 from ppci.lib import pagecache
 from ppci.lib.text import natural_list
+from ppci.lib.urls import slug_url
 
 from .exports import in_language
 from .listindex import ListIndex, bits_of, last_positions, positions
@@ -126,7 +126,7 @@ class RelatedCase:
         return {"name": name} if name else None
 
     def get_absolute_url(self):
-        return reverse("casebook:detail", kwargs={"slug": self.slug})
+        return slug_url("casebook:detail", self.slug)
 
 
 def best_from_index(index, initiative, limit):

@@ -1,7 +1,6 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -9,6 +8,7 @@ from django_countries.fields import CountryField
 from ppci.lib.locking import VersionedModel
 from ppci.lib.models import ChoiceLabels, ConstraintErrorsOnFields, SlugManager, single_line
 from ppci.lib.text import fold, sort_name
+from ppci.lib.urls import slug_url
 
 
 class Sector(models.TextChoices):
@@ -204,7 +204,7 @@ class Partner(ChoiceLabels, ConstraintErrorsOnFields, VersionedModel):
         return ["sort_name_en" if get_language() == "en" else "sort_name_es", "slug"]
 
     def get_absolute_url(self):
-        return reverse("partners:detail", kwargs={"slug": self.slug})
+        return slug_url("partners:detail", self.slug)
 
     def natural_key(self):
         return (self.slug,)
