@@ -1134,9 +1134,12 @@ def cold_checks(result):
         name = f"full {kind.upper()} export"
         whole = export["status"] == 200  # an error page is neither quick nor small
         rows += [
-            (f"{name}: ≤ {COLD_TARGETS['export_total_ms']:,} ms", f"{export['total_ms']} ms "
+            # The time of the whole export is a target for 10,000 initiatives; beyond, a figure.
+            (f"{name}: ≤ {COLD_TARGETS['export_total_ms']:,} ms" if size <= 10_000
+             else f"{name}: the whole download", f"{export['total_ms']} ms "
              f"({export['bytes']:,} bytes, status {export['status']})",
-             whole and export["total_ms"] <= COLD_TARGETS["export_total_ms"]),
+             whole and export["total_ms"] <= COLD_TARGETS["export_total_ms"]
+             if size <= 10_000 else NO_TARGET),
             (f"{name}: first byte ≤ {COLD_TARGETS['export_first_byte_ms']} ms",
              f"{export['first_byte_ms']} ms",
              whole and export["first_byte_ms"] <= COLD_TARGETS["export_first_byte_ms"]),
@@ -1152,7 +1155,13 @@ def cold_checks(result):
     return rows
 
 
+# A figure reported at a size the issue sets no target for.
+NO_TARGET = "no target"
+
+
 def verdict(ok):
+    if ok is NO_TARGET:
+        return "figure"
     return "not measured" if ok is None else "met" if ok else "NOT MET"
 
 
