@@ -69,9 +69,7 @@ def test_it_counts_the_facet_counts_kept_for_a_combination_of_filters(
     assert int(other["hits"]) == 0
 
 
-def test_it_counts_the_related_cases_kept_for_an_initiative(
-    client, server_timing, cases, settings
-):
+def test_it_counts_the_related_cases_kept_for_an_initiative(client, server_timing, cases, settings):
     # Kept per initiative where the database scores them (without the list's index).
     settings.LIST_INDEX = False
     first, _ = timing_of(client, "/en/initiatives/one/")
