@@ -10,6 +10,7 @@ what a machine reads in its own column (slugs, codes, ISO dates, numbers with a 
 point), the same under /es/ and /en/. JSON keys are the columns' stable machine names.
 """
 
+import collections
 import contextlib
 import csv
 import datetime
@@ -20,6 +21,7 @@ import tempfile
 from contextlib import closing
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from json.encoder import encode_basestring
 from operator import attrgetter, itemgetter
 
@@ -174,17 +176,18 @@ class Coded(Column):
 
     def bind(self, export):
         """As ``Column.bind``. A vocabulary has few values, so each one's cells and JSON are
-        written once per export and looked up after that: by the value as stored, for a
-        ``choice_of``, or by its pairs."""
+        written once per export and looked up after that: by its key, for a ``Keyed`` reader,
+        or by its pairs."""
         read = self.value(export)
-        if isinstance(self.value, ChoiceOf):
-            pairs = export.pairs(self.value.choices)
+        if isinstance(self.value, Keyed):
+            _key, source = self.value.key()
+            value_of = self.value.value_of(export)
             return Bound(
                 self,
                 read,
-                Written(lambda stored: self.as_cells(pairs[stored])),
-                Written(lambda stored: self.as_json(pairs[stored])),
-                self.value.stored(export),
+                Written(lambda key: self.as_cells(value_of(key))),
+                Written(lambda key: self.as_json(value_of(key))),
+                source,
                 width=2,
                 lookup=True,
             )
@@ -363,20 +366,80 @@ class Translated:
         return f'(row.{first} or row.{second} or "")'
 
 
+class Keyed:
+    """A reader whose value follows from a key the row holds: ``key()`` gives the function of
+    a row and the same as a Python expression of ``row`` (see ``Table``), ``value_of(export)``
+    the value of a key. ``Coded`` writes the cells and the JSON of each key once."""
+
+    def __call__(self, export):
+        key, _source = self.key()
+        value_of = self.value_of(export)
+        return lambda row: value_of(key(row))
+
+
 @dataclass(frozen=True)
-class ChoiceOf:
-    """(code, label) of the row's ``name``, a value of ``choices``. Its ``source`` reads the
-    value as stored, which ``Coded`` looks its cells up by."""
+class ChoiceOf(Keyed):
+    """(code, label) of the row's ``name``, a value of ``choices``."""
 
     name: str
     choices: type
 
-    def __call__(self, export):
-        read, pairs = attrgetter(self.name), export.pairs(self.choices)
-        return lambda row: pairs[read(row)]
+    def key(self):
+        return attrgetter(self.name), f"row.{self.name}"
 
-    def stored(self, export):
-        return f"row.{self.name}"
+    def value_of(self, export):
+        return export.pairs(self.choices).__getitem__
+
+
+@dataclass(frozen=True)
+class ChoicesOf(ChoiceOf):
+    """(code, label) of each of the row's ``name``, a list of values of ``choices``."""
+
+    def key(self):
+        read = attrgetter(self.name)
+        return (lambda row: tuple(read(row))), f"tuple(row.{self.name})"
+
+    def value_of(self, export):
+        pairs = export.pairs(self.choices)
+        return lambda values: [pairs[value] for value in values]
+
+
+@dataclass(frozen=True)
+class Linked(Keyed):
+    """(slug, name) of each of the row's ``name``, keys of ``model`` (themes, fundings,
+    issues): in the order of the model's ``order`` with ``by_order``, else in the order a
+    reader looks for them, by name without regard to case or accents, as the pages list them
+    (each name folded once per export)."""
+
+    name: str
+    model: type
+    by_order: bool = False
+
+    def key(self):
+        read = attrgetter(self.name)
+        return (lambda row: tuple(read(row))), f"tuple(row.{self.name})"
+
+    def value_of(self, export):
+        names = export.vocabulary(self.model)
+        if self.by_order:
+            order = export.theme_order if self.model is Theme else {}
+            return lambda keys: [names[pk] for pk in sorted(keys, key=lambda pk: order.get(pk, 0))]
+        folded = {pk: (fold(label), slug) for pk, (slug, label) in names.items()}
+        return lambda keys: [names[pk] for pk in sorted(keys, key=folded.__getitem__)]
+
+
+class EvidenceLevels(Keyed):
+    """(code, label) of each evidence level its figures have, from the weakest: read from the
+    initiative's own row (its figures' levels as bits), so no figure is read."""
+
+    def key(self):
+        return attrgetter("evidence_levels"), "row.evidence_levels"
+
+    def value_of(self, export):
+        pairs = export.pairs(EvidenceLevel)
+        return lambda bits: [
+            pairs[level] for level in EvidenceLevel.values if bits & EVIDENCE_BITS[level]
+        ]
 
 
 plain, translated, choice_of = Plain, Translated, ChoiceOf
@@ -392,45 +455,6 @@ def country(export):
     return lambda i: (i.country, name(i.country))
 
 
-def themes(export):
-    names, order = export.vocabulary(Theme), export.theme_order
-    return lambda i: [names[pk] for pk in sorted(i.theme_ids, key=lambda pk: order.get(pk, 0))]
-
-
-def by_label_of(model, name):
-    """(code, label) of each of the row's ``name`` (keys of ``model``), in the order a reader
-    looks for them: by label, without regard to case or accents, as the pages list them (each
-    label folded once per export)."""
-    read = attrgetter(name)
-
-    def reader(export):
-        names = export.vocabulary(model)
-        order = {pk: (fold(label), slug) for pk, (slug, label) in names.items()}
-        return lambda row: [names[pk] for pk in sorted(read(row), key=order.__getitem__)]
-
-    return reader
-
-
-fundings = by_label_of(Funding, "funding_ids")
-issues = by_label_of(Issue, "issue_ids")
-
-
-def evidence_levels(export):
-    """(code, label) of each evidence level its figures have, from the weakest: read from the
-    initiative's own row (its figures' levels as bits), so no figure is read."""
-    pairs, found = export.pairs(EvidenceLevel), {}
-
-    def levels(i):
-        bits = i.evidence_levels
-        if bits not in found:
-            found[bits] = tuple(
-                pairs[level] for level in EvidenceLevel.values if bits & EVIDENCE_BITS[level]
-            )
-        return found[bits]
-
-    return levels
-
-
 def partner_list(sector=None):
     """Each partner (of ``sector``) with its roles: “SulAmérica (funder, in-kind supporter)”."""
 
@@ -439,6 +463,12 @@ def partner_list(sector=None):
         return lambda i: named(i).get(sector, [])
 
     return reader
+
+
+def wording(export):
+    """The figure as a reader says it (the model's ``display_value``)."""
+    language = export.language
+    return lambda f: f.worded(language)
 
 
 def partner_websites(export):
@@ -451,11 +481,6 @@ def address(export):
 
 def last_updated(export):
     return lambda i: i.updated_at.isoformat(timespec="seconds")
-
-
-def roles(export):
-    pairs = export.pairs(Role)
-    return lambda p: [pairs[role] for role in p.roles]
 
 
 INITIATIVE_COLUMNS = [
@@ -476,18 +501,36 @@ INITIATIVE_COLUMNS = [
         code_label=_("Programming code"),
     ),
     Coded("scale", _("Scale"), choice_of("scale", Scale), code_label=_("Scale code")),
-    Coded("themes", _("Work themes"), themes, code_label=_("Work theme codes"), many=True),
+    Coded(
+        "themes",
+        _("Work themes"),
+        Linked("theme_ids", Theme, by_order=True),
+        code_label=_("Work theme codes"),
+        many=True,
+    ),
     Column("partners", _("Partners (roles)"), partner_list(), json=False),
     Column("public_partners", _("Public partners"), partner_list("public"), json=False),
     Column("private_partners", _("Private partners"), partner_list("private"), json=False),
     Column("community_partners", _("Community partners"), partner_list("community"), json=False),
     Column("partner_websites", _("Partner websites"), partner_websites, json=False),
-    Coded("funding", _("Funding"), fundings, code_label=_("Funding codes"), many=True),
-    Coded("issues", _("Issues addressed"), issues, code_label=_("Issue codes"), many=True),
+    Coded(
+        "funding",
+        _("Funding"),
+        Linked("funding_ids", Funding),
+        code_label=_("Funding codes"),
+        many=True,
+    ),
+    Coded(
+        "issues",
+        _("Issues addressed"),
+        Linked("issue_ids", Issue),
+        code_label=_("Issue codes"),
+        many=True,
+    ),
     Coded(
         "evidence_levels",
         _("Evidence levels of its figures"),
-        evidence_levels,
+        EvidenceLevels(),
         code_label=_("Evidence level codes"),
         many=True,
     ),
@@ -506,7 +549,7 @@ PARTNER_COLUMNS = [
     Column("name", _("Partner"), plain("name")),
     Coded("sector", _("Sector"), choice_of("sector", Sector), code_label=_("Sector code")),
     Coded("kind", _("Kind of partner"), choice_of("kind", Kind), code_label=_("Kind code")),
-    Coded("roles", _("Roles"), roles, code_label=_("Role codes"), many=True),
+    Coded("roles", _("Roles"), ChoicesOf("roles", Role), code_label=_("Role codes"), many=True),
     Column("website", _("Website"), plain("website"), machine=True, format="uri"),
 ]
 
@@ -516,7 +559,7 @@ FIGURE_COLUMNS = [
     ),
     Column("key", _("Figure (key)"), plain("key"), machine=True),
     Column("label", _("What was measured"), translated("label")),
-    Column("wording", _("Figure as read"), plain("display_value")),
+    Column("wording", _("Figure as read"), wording),
     Column("period", _("Period"), plain("period")),
     Coded(
         "kind",
@@ -594,7 +637,8 @@ class Table:
 
     def __init__(self, columns, export):
         self.columns = [column.bind(export) for column in columns]
-        namespace, cells, members = {}, [], []
+        namespace = {"text_json": encode_basestring, "DANGEROUS_STARTS": DANGEROUS_STARTS}
+        cells, members = [], []
         for index, bound in enumerate(self.columns):
             namespace.update(
                 {
@@ -608,6 +652,14 @@ class Table:
                 cell, member = f"cells{index}[{value}]", f"json{index}[{value}]"
             else:
                 cell, member = f"cells{index}({value})", f"json{index}({value})"
+            # Most values of the other columns are texts: written here, without a call.
+            if bound.cells is cell:
+                cell = (
+                    f'(("\'" + v if v.startswith(DANGEROUS_STARTS) else v) '
+                    f"if (v := {value}).__class__ is str else cells{index}(v))"
+                )
+            if bound.json is json_text:
+                member = f"(text_json(v) if (v := {value}).__class__ is str else json{index}(v))"
             cells.append(cell if bound.width == 1 else "*" + cell)
             if bound.column.json:
                 key = encode_basestring(bound.column.key).replace("{", "{{").replace("}", "}}")
@@ -638,31 +690,37 @@ CHUNK = 2000
 PIECE = 256 * 1024
 
 
-class Row:
-    """One row of a table, its columns as attributes (``row.title_es``, ``row.city_slug``):
-    a plain object, not a model instance, so that thousands cost little."""
+def row_class(name, fields, *bases, **namespace):
+    """The class of a table's rows: tuples of ``fields`` that read as attributes
+    (``row.title_es``), not model instances, so that thousands cost little. A row takes
+    attributes of its own as well (an initiative, its partners and figures)."""
+    return type(name, (*bases, collections.namedtuple(name, fields)), namespace)
 
-    def __init__(self, values):
-        self.__dict__.update(values)
 
+class Wording:
+    """A figure's row, worded by the model itself (``worded``, ``period``) with the labels of
+    the export's language (see ``Export.figure_displays``)."""
 
-class FigureRow(Row):
-    """A figure's row, worded by the model itself (``display_value``, ``period``); see
-    ``Export.figure_row`` for the labels its wording reads."""
-
-    display_value = Figure.display_value
+    worded = Figure.worded
     period = Figure.period
 
 
 def shown(attname, labels):
     """A ``get_<field>_display`` that reads ``labels``: Django's own builds and translates
     the field's whole list of choices at each call, several times per figure."""
+    read = attrgetter(attname)
 
     def display(row):
-        value = getattr(row, attname)
+        value = read(row)
         return labels.get(value, value)
 
     return display
+
+
+# A partner of an initiative, its roles together.
+PartnerRow = collections.namedtuple(
+    "PartnerRow", ["initiative", "slug", "name", "sector", "kind", "roles", "website"]
+)
 
 
 class Choices(dict):
@@ -696,17 +754,6 @@ class Export:
         self.url_parts = (
             request.build_absolute_uri(reverse("casebook:detail", kwargs={"slug": placeholder}))
         ).split(placeholder)
-        self.figure_row = type(
-            "FigureRow",
-            (FigureRow,),
-            {
-                f"get_{field.attname}_display": shown(
-                    field.attname, {value: str(label) for value, label in field.flatchoices}
-                )
-                for field in Figure._meta.concrete_fields
-                if field.choices
-            },
-        )
 
     # What the columns read once per export.
 
@@ -751,89 +798,168 @@ class Export:
                 named.setdefault(partner.sector, []).append(text)
         return named
 
+    def figure_displays(self):
+        """A figure's ``get_<field>_display()`` for each field with choices."""
+        return {
+            f"get_{field.attname}_display": shown(
+                field.attname, {value: str(label) for value, label in field.flatchoices}
+            )
+            for field in Figure._meta.concrete_fields
+            if field.choices
+        }
+
     # The rows.
 
     def __iter__(self):
         keys = list(self.initiatives.values_list("pk", flat=True))
-        tables = [("initiatives", self.initiative_rows), ("links", self.link_rows)]
-        if self.with_partners:
-            tables.append(("partnerships", self.partnership_rows))
-        if self.with_figures:
-            tables.append(("figures", self.figure_rows))
-        if self.with_sources:
-            tables.append(("sources", self.source_rows))
+        wanted = {
+            "initiatives": True,
+            "links": True,
+            "partnerships": self.with_partners,
+            "figures": self.with_figures,
+            "sources": self.with_sources,
+        }
         with contextlib.ExitStack() as cursors:
             streams = {}
-            for name, rows in tables:
-                # Every query is sent before the first row is read: each keeps its cursor.
-                cursor = cursors.enter_context(self.cursor())
-                streams[name] = rows(cursor, *self.query(name, keys))
+            for name, (fields, sql) in self.tables().items():
+                if wanted[name]:
+                    # Every query is sent before the first row is read, each with its cursor.
+                    cursor = cursors.enter_context(self.cursor())
+                    streams[name] = (fields, self.fetched(cursor, sql, keys, fields))
             yield from self.merged(streams)
 
     def merged(self, streams):
         """The initiatives with what each of the other streams has of them. Every stream comes
-        in the order of the initiatives (their positions), so each only moves forward."""
-        following = {
-            name: Following(
-                rows, attrgetter("position") if name in ("figures", "sources") else itemgetter(0)
+        in the order of the initiatives (each row's first value is its initiative's
+        position), so each only moves forward."""
+
+        def names(table, *more):
+            return ["position", *(field.attname for _alias, field in streams[table][0]), *more]
+
+        initiative_names = names("initiatives")[:-3] + ["city_slug", "city_name_es", "city_name_en"]
+        make_initiative = partial(tuple.__new__, row_class("InitiativeRow", initiative_names))
+        links = Following(streams["links"][1])
+        nothing = Following(iter(()))
+        partnerships = (
+            Following(streams["partnerships"][1]) if "partnerships" in streams else nothing
+        )
+        figures, sources = nothing, nothing
+        if "figures" in streams:
+            figures = Following(streams["figures"][1])
+            figure_row = row_class(
+                "FigureRow",
+                names("figures")[:-1] + ["source_key", "initiative_slug"],
+                Wording,
+                **self.figure_displays(),
             )
-            for name, rows in streams.items()
-            if name != "initiatives"
-        }
-        links = following["links"]
-        partnerships = following.get("partnerships")
-        figures = following.get("figures")
-        sources = following.get("sources")
-        for initiative in streams["initiatives"]:
-            position = initiative.position
+        if "sources" in streams:
+            sources = Following(streams["sources"][1])
+            source_row = row_class("SourceRow", names("sources", "initiative_slug"))
+        new = tuple.__new__
+        for values in streams["initiatives"][1]:
+            initiative = make_initiative(values)
+            position, slug = initiative.position, initiative.slug
             initiative.theme_ids, initiative.funding_ids, initiative.issue_ids = [], [], []
             kinds = (initiative.theme_ids, initiative.funding_ids, initiative.issue_ids)
             for _position, kind, pk, _link in links.rows_of(position):
                 kinds[kind].append(pk)
-            initiative.partner_rows = (
-                self.partners(initiative, partnerships.rows_of(position)) if partnerships else []
-            )
-            initiative.figure_rows = figures.rows_of(position) if figures else []
-            initiative.source_rows = sources.rows_of(position) if sources else []
-            for row in initiative.figure_rows:
-                row.initiative_slug = initiative.slug
-            for row in initiative.source_rows:
-                row.initiative_slug = initiative.slug
+            initiative.partner_rows = self.partners(slug, partnerships.rows_of(position))
+            initiative.figure_rows = [
+                new(figure_row, (*row, slug)) for row in figures.rows_of(position)
+            ]
+            initiative.source_rows = [
+                new(source_row, (*row, slug)) for row in sources.rows_of(position)
+            ]
             yield initiative
 
     def partners(self, initiative, partnerships):
         """Each partner once, with its roles together, in the order of the case's page: by
         sector (public, private, community), then as the partnerships are ordered."""
         by_partner = {}
-        for (
-            _position,
-            partner_id,
-            slug,
-            name_es,
-            name_en,
-            sector,
-            kind,
-            website,
-            role,
-        ) in partnerships:
-            partner = by_partner.get(partner_id)
+        first, second = (4, 3) if self.language == "en" else (3, 4)
+        for row in partnerships:
+            partner = by_partner.get(row[1])
             if partner is None:
-                partner = by_partner[partner_id] = Row(
-                    {
-                        "initiative": initiative.slug,
-                        "slug": slug,
-                        "name": in_language(name_es, name_en, self.language),
-                        "sector": sector,
-                        "kind": kind,
-                        "roles": [],
-                        "website": website,
-                    }
+                name = row[first] or row[second] or ""
+                by_partner[row[1]] = PartnerRow(
+                    initiative, row[2], name, row[5], row[6], [row[8]], row[7]
                 )
-            if role not in partner.roles:
-                partner.roles.append(role)
+            elif row[8] not in partner.roles:
+                partner.roles.append(row[8])
+        if len(by_partner) < 2:
+            return list(by_partner.values())
         return sorted(by_partner.values(), key=lambda p: SECTOR_ORDER.get(p.sector, SECTORS))
 
     # The queries: each a table's rows for the initiatives of ``keys``, in their order.
+
+    def tables(self):
+        """Each table the export reads: its fields (model fields, by the alias of their table
+        in the SQL) and its SQL, whose first column is the position of the row's initiative
+        and whose rows are in the order of the positions."""
+        quote = self.connection.ops.quote_name
+
+        def table(model, alias):
+            return f"{quote(model._meta.db_table)} {alias}"
+
+        def column(alias, model, name):
+            return f"{alias}.{quote(model._meta.get_field(name).column)}"
+
+        def fields(alias, model, names):
+            return [(alias, model._meta.get_field(name)) for name in names]
+
+        def select(selected, rest):
+            columns = ", ".join(f"{alias}.{quote(field.column)}" for alias, field in selected)
+            return selected, f"SELECT o.position, {columns} FROM export_order o {rest}"
+
+        links = " UNION ALL ".join(
+            f"SELECT o.position, {kind}, {column('l', link, target)}, {column('l', link, 'id')} "
+            f"FROM export_order o JOIN {table(link, 'l')} "
+            f"ON {column('l', link, 'initiative')} = o.id"
+            for kind, link, target in (
+                (0, ThemeLink, "theme"),
+                (1, FundingLink, "funding"),
+                (2, IssueLink, "issue"),
+            )
+        )
+        return {
+            "initiatives": select(
+                fields("i", Initiative, own_fields(Initiative, INITIATIVE_UNREAD))
+                + fields("c", City, ["slug", "name_es", "name_en"]),
+                f"JOIN {table(Initiative, 'i')} ON {column('i', Initiative, 'id')} = o.id "
+                f"LEFT JOIN {table(City, 'c')} "
+                f"ON {column('c', City, 'id')} = {column('i', Initiative, 'city')} "
+                "ORDER BY o.position",
+            ),
+            # Its themes (0), fundings (1) and issues (2), each link in the order it was made.
+            "links": ([], links + " ORDER BY 1, 2, 4"),
+            "partnerships": select(
+                fields("p", Partnership, ["partner"])
+                + fields("pa", Partner, ["slug", "name_es", "name_en", "sector", "kind", "website"])
+                + fields("p", Partnership, ["role"]),
+                f"JOIN {table(Partnership, 'p')} "
+                f"ON {column('p', Partnership, 'initiative')} = o.id "
+                f"JOIN {table(Partner, 'pa')} "
+                f"ON {column('pa', Partner, 'id')} = {column('p', Partnership, 'partner')} "
+                # As the case's page orders them (without the translation layer's fallback).
+                f"ORDER BY o.position, {column('p', Partnership, 'order')}, "
+                f"{column('pa', Partner, f'name_{self.language}')}, "
+                f"{column('p', Partnership, 'id')}",
+            ),
+            "figures": select(
+                fields("f", Figure, own_fields(Figure)) + fields("s", Source, ["key"]),
+                f"JOIN {table(Figure, 'f')} ON {column('f', Figure, 'initiative')} = o.id "
+                f"LEFT JOIN {table(Source, 's')} "
+                f"ON {column('s', Source, 'id')} = {column('f', Figure, 'source')} "
+                f"ORDER BY o.position, {column('f', Figure, 'order')}, "
+                f"{column('f', Figure, 'id')}",
+            ),
+            "sources": select(
+                fields("s", Source, own_fields(Source)),
+                f"JOIN {table(Source, 's')} ON {column('s', Source, 'initiative')} = o.id "
+                f"ORDER BY o.position, {column('s', Source, 'order')}, "
+                f"{column('s', Source, 'id')}",
+            ),
+        }
 
     def cursor(self):
         """A cursor that reads a chunk of rows at a time: on PostgreSQL, the server keeps the
@@ -843,7 +969,8 @@ class Export:
         return closing(self.connection.chunked_cursor())
 
     def in_order(self, keys):
-        """SQL of a table ``export_order (id, position)`` of ``keys``, with its parameters."""
+        """SQL of a table ``export_order (id, position)`` of ``keys``, with its parameters:
+        the keys go as one parameter, an array or a JSON list."""
         if self.connection.vendor == "postgresql":
             return (
                 "SELECT key AS id, position "
@@ -852,109 +979,25 @@ class Export:
             )
         return "SELECT value AS id, key AS position FROM json_each(%s)", [json.dumps(keys)]
 
-    def query(self, name, keys):
-        """(SQL, parameters, fields) of the table ``name``: the SQL selects the position of
-        each row's initiative first, then ``fields`` (model fields, read with Django's
-        converters), then ordered by position."""
-        quote = self.connection.ops.quote_name
+    def fetched(self, cursor, sql, keys, fields):
+        """The rows of ``sql`` for ``keys``, a chunk at a time, each value of ``fields``
+        converted as Django converts it (dates and decimals on SQLite)."""
         order, parameters = self.in_order(keys)
-
-        def table(model, alias):
-            return f"{quote(model._meta.db_table)} {alias}"
-
-        def column(alias, model, name):
-            return f"{alias}.{quote(model._meta.get_field(name).column)}"
-
-        def select(*selected):
-            return ", ".join(f"{alias}.{quote(field.column)}" for alias, field in selected)
-
-        def own(alias, model, leave_out=()):
-            return [(alias, model._meta.get_field(name)) for name in own_fields(model, leave_out)]
-
-        if name == "initiatives":
-            fields = own("i", Initiative, INITIATIVE_UNREAD) + [
-                ("c", City._meta.get_field(name)) for name in ("slug", "name_es", "name_en")
-            ]
-            sql = (
-                f"SELECT o.position, {select(*fields)} FROM export_order o "
-                f"JOIN {table(Initiative, 'i')} ON {column('i', Initiative, 'id')} = o.id "
-                f"LEFT JOIN {table(City, 'c')} "
-                f"ON {column('c', City, 'id')} = {column('i', Initiative, 'city')} "
-                "ORDER BY o.position"
-            )
-        elif name == "links":
-            fields = []
-            parts = []
-            for kind, link, target in (
-                (0, ThemeLink, "theme"),
-                (1, FundingLink, "funding"),
-                (2, IssueLink, "issue"),
-            ):
-                parts.append(
-                    f"SELECT o.position, {kind}, {column('l', link, target)}, "
-                    f"{column('l', link, 'id')} FROM export_order o JOIN {table(link, 'l')} "
-                    f"ON {column('l', link, 'initiative')} = o.id"
-                )
-            sql = " UNION ALL ".join(parts) + " ORDER BY 1, 2, 4"
-        elif name == "partnerships":
-            fields = [
-                ("p", Partnership._meta.get_field("partner")),
-                *[
-                    ("pa", Partner._meta.get_field(name))
-                    for name in ("slug", "name_es", "name_en", "sector", "kind", "website")
-                ],
-                ("p", Partnership._meta.get_field("role")),
-            ]
-            sql = (
-                f"SELECT o.position, {select(*fields)} FROM export_order o "
-                f"JOIN {table(Partnership, 'p')} "
-                f"ON {column('p', Partnership, 'initiative')} = o.id "
-                f"JOIN {table(Partner, 'pa')} "
-                f"ON {column('pa', Partner, 'id')} = {column('p', Partnership, 'partner')} "
-                # As the case's page orders them (without the translation layer's fallback).
-                f"ORDER BY o.position, {column('p', Partnership, 'order')}, "
-                f"{column('pa', Partner, f'name_{self.language}')}, "
-                f"{column('p', Partnership, 'id')}"
-            )
-        elif name == "figures":
-            fields = own("f", Figure) + [("s", Source._meta.get_field("key"))]
-            sql = (
-                f"SELECT o.position, {select(*fields)} FROM export_order o "
-                f"JOIN {table(Figure, 'f')} ON {column('f', Figure, 'initiative')} = o.id "
-                f"LEFT JOIN {table(Source, 's')} "
-                f"ON {column('s', Source, 'id')} = {column('f', Figure, 'source')} "
-                f"ORDER BY o.position, {column('f', Figure, 'order')}, "
-                f"{column('f', Figure, 'id')}"
-            )
-        else:
-            fields = own("s", Source)
-            sql = (
-                f"SELECT o.position, {select(*fields)} FROM export_order o "
-                f"JOIN {table(Source, 's')} ON {column('s', Source, 'initiative')} = o.id "
-                f"ORDER BY o.position, {column('s', Source, 'order')}, "
-                f"{column('s', Source, 'id')}"
-            )
-        return f"WITH export_order (id, position) AS ({order}) {sql}", parameters, fields
-
-    def fetched(self, cursor, sql, parameters, fields):
-        """The rows of ``sql``, a chunk at a time, each converted as Django converts a
-        field's value (dates and decimals on SQLite)."""
-        cursor.execute(sql, parameters)
+        cursor.execute(f"WITH export_order (id, position) AS ({order}) {sql}", parameters)
+        connection = self.connection
         converters = []
         for index, (_alias, field) in enumerate(fields, start=1):
             column = field.get_col(field.model._meta.db_table)
-            found = self.connection.ops.get_db_converters(column) + column.get_db_converters(
-                self.connection
-            )
+            found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
             if found:
                 converters.append((index, column, found))
-        connection = self.connection
 
-        def rows():
-            while chunk := cursor.fetchmany(CHUNK):
-                if not converters:
-                    yield from chunk
-                    continue
+        chunks = iter(partial(cursor.fetchmany, CHUNK), [])
+        if not converters:
+            return itertools.chain.from_iterable(chunks)
+
+        def converted():
+            for chunk in chunks:
                 for row in chunk:
                     row = list(row)
                     for index, column, functions in converters:
@@ -964,30 +1007,7 @@ class Export:
                         row[index] = value
                     yield row
 
-        return rows()
-
-    def objects(self, cursor, sql, parameters, fields, kind=Row, names=None):
-        names = ["position", *(names or [field.attname for _alias, field in fields])]
-        for values in self.fetched(cursor, sql, parameters, fields):
-            yield kind(zip(names, values, strict=True))
-
-    def initiative_rows(self, cursor, sql, parameters, fields):
-        names = [field.attname for _alias, field in fields[:-3]]
-        names += ["city_slug", "city_name_es", "city_name_en"]
-        return self.objects(cursor, sql, parameters, fields, names=names)
-
-    def link_rows(self, cursor, sql, parameters, fields):
-        return self.fetched(cursor, sql, parameters, fields)
-
-    def partnership_rows(self, cursor, sql, parameters, fields):
-        return self.fetched(cursor, sql, parameters, fields)
-
-    def figure_rows(self, cursor, sql, parameters, fields):
-        names = [field.attname for _alias, field in fields[:-1]] + ["source_key"]
-        return self.objects(cursor, sql, parameters, fields, self.figure_row, names)
-
-    def source_rows(self, cursor, sql, parameters, fields):
-        return self.objects(cursor, sql, parameters, fields)
+        return converted()
 
 
 # What no column shows of an initiative, left unread: its search text, notes and dates of
@@ -1024,8 +1044,8 @@ class Following:
     """A stream of rows in the order of the initiatives, whose first value is the position
     of the row's initiative, read one initiative at a time."""
 
-    def __init__(self, rows, position=itemgetter(0)):
-        self.groups = ((at, list(group)) for at, group in itertools.groupby(rows, position))
+    def __init__(self, rows):
+        self.groups = ((at, list(group)) for at, group in itertools.groupby(rows, itemgetter(0)))
         self.ahead = next(self.groups, None)
 
     def rows_of(self, position):

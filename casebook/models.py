@@ -1126,13 +1126,18 @@ class Figure(ChoiceLabels, ConstraintErrorsOnFields, models.Model):
         """The figure as a reader says it, in the conventions of the reader's language:
         “−40 %” / “−40%”, “more than 7,000 people”, “10.000–50.000 US$” / “US$10,000–50,000”,
         “a fall of more than 90 %”."""
-        number = format_number(self.value)
+        return self.worded(translation.get_language())
+
+    def worded(self, language):
+        """``display_value``, given the active language's code (an export words thousands
+        of figures in the one language)."""
+        number = format_number(self.value, language=language)
         if self.value_max is not None:
-            number = f"{number}–{format_number(self.value_max)}"
+            number = f"{number}–{format_number(self.value_max, language=language)}"
         if self.unit == Unit.PERCENT:
-            text = format_percent(number)
+            text = format_percent(number, language)
         elif self.unit in CURRENCY_SYMBOLS:
-            text = format_amount(number, CURRENCY_SYMBOLS[self.unit])
+            text = format_amount(number, CURRENCY_SYMBOLS[self.unit], language)
         else:
             text = f"{number} {self.get_unit_display()}"
         if self.qualifier == Qualifier.EXACT:

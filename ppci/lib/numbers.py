@@ -4,6 +4,10 @@ Spanish groups thousands with a point and puts a space before “%” and after 
 currency (“100.000”, “40 %”, “5.000.000 €”); English groups with a comma, writes “40%” and puts
 the currency first (“100,000”, “40%”, “€5,000,000”). The grouping and decimal marks come from
 Django's formats for the active language (ppci/formats adjusts Spanish's).
+
+Each function takes the active language's code as ``language`` where its caller has it
+already: looking it up costs as much as writing the number, and a figure's wording writes
+thousands of them in an export.
 """
 
 import functools
@@ -15,18 +19,22 @@ from django.utils.translation import get_language
 NBSP = "\u00a0"
 
 
-def spanish():
-    return (get_language() or "es").startswith("es")
+def spanish(language=None):
+    return ((get_language() if language is None else language) or "es").startswith("es")
 
 
-def format_number(value, places=None):
+def format_number(value, places=None, language=None):
     """“100.000” / “100,000”; as many decimals as the value has (at most two) unless
     ``places`` says."""
-    if value is None or value == "":
+    if value.__class__ is Decimal:  # a figure's value: whole ones are written as counts
+        whole = value.is_finite() and value == value.to_integral_value()
+        if places is None and whole and value.adjusted() < 100:
+            value = int(value)
+    elif value is None or value == "":
         return ""
     if type(value) is int and not places:  # counts: the common case, kept cheap
         grouped = f"{value:,}"
-        separator = get_format("THOUSAND_SEPARATOR")
+        separator = get_format("THOUSAND_SEPARATOR", language)
         return grouped if separator == "," else grouped.replace(",", separator)
     try:
         value = Decimal(value)
@@ -36,18 +44,19 @@ def format_number(value, places=None):
         if value != value.to_integral_value():
             places = 1 if value * 10 == (value * 10).to_integral_value() else 2
         elif value.adjusted() < 100:
-            return format_number(int(value))  # as a count: the same digits, grouped
+            return format_number(int(value), language=language)  # as a count
         else:
             places = 0
-    return grouped_decimal(value, places)
+    return grouped_decimal(value, places, language)
 
 
-def grouped_decimal(value, places):
+def grouped_decimal(value, places, language=None):
     """What ``number_format(value, places, force_grouping=True)`` writes of the Decimal
     ``value``, without its cost (a figure's wording calls it thousands of times in an export):
     its digits cut, not rounded, to ``places``, and grouped by three, as both languages group.
     Anything else is left to Django."""
-    language = get_language()
+    if language is None:
+        language = get_language()
     if not value.is_finite() or get_format("NUMBER_GROUPING", language) != 3:
         return number_format(value, places, force_grouping=True)
     _sign, digits, exponent = value.as_tuple()
@@ -76,12 +85,12 @@ def cutoff(places):
     return Decimal("0." + "1".rjust(places, "0"))
 
 
-def format_percent(number):
+def format_percent(number, language=None):
     """``number`` already formatted, as a percentage: “40 %” / “40%”."""
-    return f"{number}{NBSP}%" if spanish() else f"{number}%"
+    return f"{number}{NBSP}%" if spanish(language) else f"{number}%"
 
 
-def format_amount(number, symbol):
+def format_amount(number, symbol, language=None):
     """``number`` already formatted, as an amount in the currency of ``symbol``:
     “5.000.000 €” / “€5,000,000”."""
-    return f"{number}{NBSP}{symbol}" if spanish() else f"{symbol}{number}"
+    return f"{number}{NBSP}{symbol}" if spanish(language) else f"{symbol}{number}"
