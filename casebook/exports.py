@@ -18,7 +18,6 @@ import io
 import itertools
 import json
 import tempfile
-from contextlib import closing
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
@@ -65,7 +64,6 @@ from .models import (
 )
 
 DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r")
-CHUNK = 1000
 SEPARATOR = "; "
 
 LICENSE = {
@@ -108,10 +106,10 @@ class Column:
     """One column: ``key`` the stable machine name (the JSON key), ``label`` its header in the
     reader's language, ``value`` how it reads a row, and its Table Schema ``type``. ``value``
     is given the export (its language, labels and vocabularies, see ``Export``) and returns
-    the function that gives one row's value: ``plain("slug")``, ``translated("title")``,
-    ``choice_of("scale", Scale)``, or one of its own. A ``machine`` column holds the same
-    codes, numbers or ISO dates in both languages. ``json=False`` leaves it out of the JSON,
-    which nests what the column spells out."""
+    the function that gives one row's value: ``Plain("slug")``, ``Translated("title")``,
+    ``ChoiceOf("scale", Scale)`` and the other readers below, or a function of its own. A
+    ``machine`` column holds the same codes, numbers or ISO dates in both languages.
+    ``json=False`` leaves it out of the JSON, which nests what the column spells out."""
 
     key: str
     label: object
@@ -331,7 +329,8 @@ def choice(choices, value):
 
 
 # How a column reads a row (see ``Column``): each is given the export and returns the function
-# of a row. These three also say how in a Python expression (``source``, see ``Table``).
+# of a row. These also say how as a Python expression of ``row`` (``source``, or a ``Keyed``
+# reader's ``key``), which ``Table`` writes into its own functions.
 
 
 @dataclass(frozen=True)
@@ -422,7 +421,7 @@ class Linked(Keyed):
     def value_of(self, export):
         names = export.vocabulary(self.model)
         if self.by_order:
-            order = export.theme_order if self.model is Theme else {}
+            order = export.orders[self.model]
             return lambda keys: [names[pk] for pk in sorted(keys, key=lambda pk: order.get(pk, 0))]
         folded = {pk: (fold(label), slug) for pk, (slug, label) in names.items()}
         return lambda keys: [names[pk] for pk in sorted(keys, key=folded.__getitem__)]
@@ -440,9 +439,6 @@ class EvidenceLevels(Keyed):
         return lambda bits: [
             pairs[level] for level in EvidenceLevel.values if bits & EVIDENCE_BITS[level]
         ]
-
-
-plain, translated, choice_of = Plain, Translated, ChoiceOf
 
 
 class CityOf(Keyed):
@@ -499,23 +495,23 @@ def last_updated(export):
 
 
 INITIATIVE_COLUMNS = [
-    Column("slug", _("Identifier (slug)"), plain("slug"), machine=True),
-    Column("title", _("Title"), translated("title")),
-    Column("summary", _("Summary"), translated("summary")),
-    Column("description", _("Description"), translated("description")),
-    Column("lessons_learned", _("Lessons learned"), translated("lessons_learned")),
+    Column("slug", _("Identifier (slug)"), Plain("slug"), machine=True),
+    Column("title", _("Title"), Translated("title")),
+    Column("summary", _("Summary"), Translated("summary")),
+    Column("description", _("Description"), Translated("description")),
+    Column("lessons_learned", _("Lessons learned"), Translated("lessons_learned")),
     Coded("city", _("City"), CityOf(), code_label=_("City code")),
     Coded("country", _("Country"), CountryOf(), code_label=_("Country code (ISO 3166-1)")),
-    Column("place", _("Place"), translated("place")),
-    Column("year_founded", _("Year founded"), plain("year_founded"), "year", machine=True),
-    Column("year_ended", _("Year ended"), plain("year_ended"), "year", machine=True),
+    Column("place", _("Place"), Translated("place")),
+    Column("year_founded", _("Year founded"), Plain("year_founded"), "year", machine=True),
+    Column("year_ended", _("Year ended"), Plain("year_ended"), "year", machine=True),
     Coded(
         "programming",
         _("Programming"),
-        choice_of("programming", Programming),
+        ChoiceOf("programming", Programming),
         code_label=_("Programming code"),
     ),
-    Coded("scale", _("Scale"), choice_of("scale", Scale), code_label=_("Scale code")),
+    Coded("scale", _("Scale"), ChoiceOf("scale", Scale), code_label=_("Scale code")),
     Coded(
         "themes",
         _("Work themes"),
@@ -549,92 +545,90 @@ INITIATIVE_COLUMNS = [
         code_label=_("Evidence level codes"),
         many=True,
     ),
-    Coded(
-        "activity", _("Activity"), choice_of("activity", Activity), code_label=_("Activity code")
-    ),
-    Column("last_checked", _("Record last checked"), plain("last_checked"), "date", machine=True),
+    Coded("activity", _("Activity"), ChoiceOf("activity", Activity), code_label=_("Activity code")),
+    Column("last_checked", _("Record last checked"), Plain("last_checked"), "date", machine=True),
     Column("url", _("Address (URL)"), address, machine=True, format="uri"),
     Column("last_updated", _("Last updated"), last_updated, "datetime", machine=True),
 ]
 
 # One row per partner of an initiative, its roles together, in the order of the case's page.
 PARTNER_COLUMNS = [
-    Column("initiative", _("Initiative (slug)"), plain("initiative"), machine=True, json=False),
-    Column("slug", _("Partner (slug)"), plain("slug"), machine=True),
-    Column("name", _("Partner"), plain("name")),
-    Coded("sector", _("Sector"), choice_of("sector", Sector), code_label=_("Sector code")),
-    Coded("kind", _("Kind of partner"), choice_of("kind", Kind), code_label=_("Kind code")),
+    Column("initiative", _("Initiative (slug)"), Plain("initiative"), machine=True, json=False),
+    Column("slug", _("Partner (slug)"), Plain("slug"), machine=True),
+    Column("name", _("Partner"), Plain("name")),
+    Coded("sector", _("Sector"), ChoiceOf("sector", Sector), code_label=_("Sector code")),
+    Coded("kind", _("Kind of partner"), ChoiceOf("kind", Kind), code_label=_("Kind code")),
     Coded("roles", _("Roles"), ChoicesOf("roles", Role), code_label=_("Role codes"), many=True),
-    Column("website", _("Website"), plain("website"), machine=True, format="uri"),
+    Column("website", _("Website"), Plain("website"), machine=True, format="uri"),
 ]
 
 FIGURE_COLUMNS = [
     Column(
-        "initiative", _("Initiative (slug)"), plain("initiative_slug"), machine=True, json=False
+        "initiative", _("Initiative (slug)"), Plain("initiative_slug"), machine=True, json=False
     ),
-    Column("key", _("Figure (key)"), plain("key"), machine=True),
-    Column("label", _("What was measured"), translated("label")),
+    Column("key", _("Figure (key)"), Plain("key"), machine=True),
+    Column("label", _("What was measured"), Translated("label")),
     Column("wording", _("Figure as read"), wording),
-    Column("period", _("Period"), plain("period")),
+    Column("period", _("Period"), Plain("period")),
     Coded(
         "kind",
         _("Kind of figure"),
-        choice_of("kind", FigureKind),
+        ChoiceOf("kind", FigureKind),
         code_label=_("Kind of figure code"),
     ),
     Coded(
         "qualifier",
         _("Qualifier"),
-        choice_of("qualifier", Qualifier),
+        ChoiceOf("qualifier", Qualifier),
         code_label=_("Qualifier code"),
     ),
-    Column("value", _("Value"), plain("value"), "number", machine=True),
-    Column("value_max", _("Upper value"), plain("value_max"), "number", machine=True),
-    Coded("unit", _("Unit"), choice_of("unit", Unit), code_label=_("Unit code")),
+    Column("value", _("Value"), Plain("value"), "number", machine=True),
+    Column("value_max", _("Upper value"), Plain("value_max"), "number", machine=True),
+    Coded("unit", _("Unit"), ChoiceOf("unit", Unit), code_label=_("Unit code")),
     Coded(
         "direction",
         _("Direction"),
-        choice_of("direction", Direction),
+        ChoiceOf("direction", Direction),
         code_label=_("Direction code"),
     ),
-    Column("period_start", _("From year"), plain("period_start"), "year", machine=True),
-    Column("period_end", _("To year"), plain("period_end"), "year", machine=True),
-    Column("note", _("Note"), translated("note")),
+    Column("period_start", _("From year"), Plain("period_start"), "year", machine=True),
+    Column("period_end", _("To year"), Plain("period_end"), "year", machine=True),
+    Column("note", _("Note"), Translated("note")),
     Coded(
         "evidence_level",
         _("Evidence level"),
-        choice_of("evidence_level", EvidenceLevel),
+        ChoiceOf("evidence_level", EvidenceLevel),
         code_label=_("Evidence level code"),
     ),
     Coded(
         "method",
         _("How it was measured"),
-        choice_of("method", MeasurementMethod),
+        ChoiceOf("method", MeasurementMethod),
         code_label=_("Measurement method code"),
     ),
     Coded(
         "attribution",
         _("Effect or change"),
-        choice_of("attribution", Attribution),
+        ChoiceOf("attribution", Attribution),
         code_label=_("Effect or change code"),
     ),
-    Column("source", _("Source (key)"), plain("source_key"), machine=True),
-    Column("source_locator", _("Section or page of the source"), translated("source_locator")),
-    Column("source_quote", _("Original words"), plain("source_quote")),
-    Column("checked_by", _("Checked by"), translated("checked_by")),
-    Column("checked_on", _("Checked on"), plain("checked_on"), "date", machine=True),
+    Column("source", _("Source (key)"), Plain("source_key"), machine=True),
+    Column("source_locator", _("Section or page of the source"), Translated("source_locator")),
+    Column("source_quote", _("Original words"), Plain("source_quote")),
+    Column("checked_by", _("Checked by"), Translated("checked_by")),
+    Column("checked_on", _("Checked on"), Plain("checked_on"), "date", machine=True),
 ]
 
 SOURCE_COLUMNS = [
     Column(
-        "initiative", _("Initiative (slug)"), plain("initiative_slug"), machine=True, json=False
+        "initiative", _("Initiative (slug)"), Plain("initiative_slug"), machine=True, json=False
     ),
-    Column("key", _("Source (key)"), plain("key"), machine=True),
-    Column("title", _("Title"), translated("title")),
-    Column("publisher", _("Publisher"), plain("publisher")),
-    Column("year", _("Year"), plain("year"), "year", machine=True),
-    Column("url", _("Address (URL)"), plain("url"), machine=True, format="uri"),
-    Column("locator", _("Section or page"), translated("locator")),
+    Column("key", _("Source (key)"), Plain("key"), machine=True),
+    Column("title", _("Title"), Translated("title")),
+    Column("publisher", _("Publisher"), Plain("publisher")),
+    Column("year", _("Year"), Plain("year"), "year", machine=True),
+    Column("url", _("Address (URL)"), Plain("url"), machine=True, format="uri"),
+    Column("locator", _("Section or page"), Translated("locator")),
 ]
 
 
@@ -668,13 +662,13 @@ class Table:
             )
             value = bound.source or f"read{index}(row)"
             if bound.lookup:
-                cell, member = f"cells{index}[{value}]", f"json{index}[{value}]"
+                written, member = f"cells{index}[{value}]", f"json{index}[{value}]"
             else:
-                cell, member = f"cells{index}({value})", f"json{index}({value})"
+                written, member = f"cells{index}({value})", f"json{index}({value})"
             # Most values of the other columns are texts, nothing or whole numbers: written
             # here, without a call.
             if bound.cells is cell:
-                cell = (
+                written = (
                     f'(("\'" + v if v.startswith(DANGEROUS_STARTS) else v) '
                     f"if (v := {value}).__class__ is str else cells{index}(v))"
                 )
@@ -684,7 +678,7 @@ class Table:
                     f'else "null" if v is None else int_json(v) if kind is int '
                     f"else json{index}(v))"
                 )
-            cells.append(cell if bound.width == 1 else "*" + cell)
+            cells.append(written if bound.width == 1 else "*" + written)
             if bound.column.json:
                 key = encode_basestring(bound.column.key).replace("{", "{{").replace("}", "}}")
                 members.append(f"{key}: {{{member}}}")
@@ -779,7 +773,7 @@ class Export:
         self.with_partners, self.with_figures, self.with_sources = partners, figures, sources
         self.countries = {}
         self.choices = {}
-        self.vocabularies = {}
+        self.vocabularies, self.orders = {}, {}
         placeholder = "initiative-slug-placeholder"
         self.url_parts = (
             request.build_absolute_uri(reverse("casebook:detail", kwargs={"slug": placeholder}))
@@ -802,16 +796,17 @@ class Export:
         return self.countries[code]
 
     def vocabulary(self, model):
-        """(slug, name in the export's language) of each of ``model``'s rows, by key; of the
-        themes, their order as well (``theme_order``)."""
+        """(slug, name in the export's language) of each of ``model``'s rows, by key; of an
+        ordered vocabulary (the themes), its order as well (``orders``)."""
         if model not in self.vocabularies:
-            fields = ["pk", "slug", "name_es", "name_en"] + (["order"] if model is Theme else [])
+            ordered = any(field.name == "order" for field in model._meta.concrete_fields)
+            fields = ["pk", "slug", "name_es", "name_en"] + (["order"] if ordered else [])
             rows = list(model.objects.values_list(*fields))
             self.vocabularies[model] = {
                 row[0]: (row[1], in_language(row[2], row[3], self.language)) for row in rows
             }
-            if model is Theme:
-                self.theme_order = {row[0]: row[4] for row in rows}
+            if ordered:
+                self.orders[model] = {row[0]: row[4] for row in rows}
         return self.vocabularies[model]
 
     def named_partners(self, initiative):
@@ -919,8 +914,8 @@ class Export:
             yield initiative
 
     def partners(self, initiative, partnerships):
-        """Each partner once, with its roles together, in the order of the case's page: by
-        sector (public, private, community), then as the partnerships are ordered."""
+        """Each partner once, with its roles together, in the order of its first partnership
+        (the order of the case's page, see ``tables``)."""
         by_partner = {}
         first, second = (4, 3) if self.language == "en" else (3, 4)
         for row in partnerships:
@@ -932,9 +927,7 @@ class Export:
                 )
             elif row[8] not in partner.roles:
                 partner.roles.append(row[8])
-        if len(by_partner) < 2:
-            return list(by_partner.values())
-        return sorted(by_partner.values(), key=lambda p: SECTOR_ORDER.get(p.sector, SECTORS))
+        return list(by_partner.values())
 
     # The queries: each a table's rows for the initiatives of ``keys``, in their order.
 
@@ -986,8 +979,10 @@ class Export:
                 f"ON {column('p', Partnership, 'initiative')} = o.id "
                 f"JOIN {table(Partner, 'pa')} "
                 f"ON {column('pa', Partner, 'id')} = {column('p', Partnership, 'partner')} "
-                # As the case's page orders them (without the translation layer's fallback).
-                f"ORDER BY o.position, {column('p', Partnership, 'order')}, "
+                # As the case's page orders them: by sector (public, private, community), then
+                # as the partnerships are ordered (without the translation layer's fallback).
+                f"ORDER BY o.position, {sector_rank(column('pa', Partner, 'sector'))}, "
+                f"{column('p', Partnership, 'order')}, "
                 f"{column('pa', Partner, f'name_{self.language}')}, "
                 f"{column('p', Partnership, 'id')}",
             ),
@@ -1011,12 +1006,18 @@ class Export:
     def server_side(self):
         return not self.connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
 
+    @contextlib.contextmanager
     def cursor(self):
         """A cursor that reads a chunk of rows at a time: on PostgreSQL, the server keeps the
-        rest (a server-side cursor), unless the settings turn those off."""
-        if self.server_side:
-            return closing(self.connection.chunked_cursor())
-        return closing(self.connection.cursor())
+        rest (a server-side cursor), unless the settings turn those off. Closed at the end,
+        or when the export stops early; a connection already lost has nothing to close, and
+        the error that lost it is the one that counts."""
+        cursor = self.connection.chunked_cursor() if self.server_side else self.connection.cursor()
+        try:
+            yield cursor
+        finally:
+            with contextlib.suppress(DatabaseError):
+                cursor.close()
 
     def in_order(self, keys):
         """SQL of a table ``export_order (id, position)`` of ``keys``, with its parameters:
@@ -1040,7 +1041,7 @@ class Export:
             column = field.get_col(field.model._meta.db_table)
             found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
             if found:
-                converters.append((index, column, found))
+                converters.append((index, converting(found, column, connection)))
 
         chunks = iter(partial(cursor.fetchmany, CHUNK), [])
         if not converters:
@@ -1050,14 +1051,25 @@ class Export:
             for chunk in chunks:
                 for row in chunk:
                     row = list(row)
-                    for index, column, functions in converters:
-                        value = row[index]
-                        for function in functions:
-                            value = function(value, column, connection)
-                        row[index] = value
+                    for index, convert in converters:
+                        row[index] = convert(row[index])
                     yield row
 
         return converted()
+
+
+def converting(functions, column, connection):
+    """A value of ``column`` as Django's ``functions`` (its converters) make it."""
+    if len(functions) == 1:
+        function = functions[0]
+        return lambda value: function(value, column, connection)
+
+    def convert(value):
+        for function in functions:
+            value = function(value, column, connection)
+        return value
+
+    return convert
 
 
 # What no column shows of an initiative, left unread: its search text, notes and dates of
@@ -1073,8 +1085,14 @@ INITIATIVE_UNREAD = {
     "sort_title_en",
 }
 
-SECTOR_ORDER = {sector: index for index, sector in enumerate(Sector.values)}
-SECTORS = len(SECTOR_ORDER)
+
+def sector_rank(column):
+    """SQL of the rank of the sector in ``column``: public, private, community, then any other."""
+    ranks = " ".join(
+        "WHEN '{}' THEN {}".format(sector.replace("'", "''"), rank)
+        for rank, sector in enumerate(Sector.values)
+    )
+    return f"CASE {column} {ranks} ELSE {len(Sector.values)} END"
 
 
 def own_fields(model, leave_out=()):
