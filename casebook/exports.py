@@ -406,25 +406,31 @@ class ChoicesOf(ChoiceOf):
 @dataclass(frozen=True)
 class Linked(Keyed):
     """(slug, name) of each of the row's ``name``, keys of ``model`` (themes, fundings,
-    issues): in the order of the model's ``order`` with ``by_order``, else in the order a
-    reader looks for them, by name without regard to case or accents, as the pages list them
-    (each name folded once per export)."""
+    issues) in one text, "3,1,5": in the order of the model's ``order`` with ``by_order``,
+    else in the order a reader looks for them, by name without regard to case or accents, as
+    the pages list them (each name folded once per export)."""
 
     name: str
     model: type
     by_order: bool = False
 
     def key(self):
-        read = attrgetter(self.name)
-        return (lambda row: tuple(read(row))), f"tuple(row.{self.name})"
+        return attrgetter(self.name), f"row.{self.name}"
 
     def value_of(self, export):
         names = export.vocabulary(self.model)
         if self.by_order:
             order = export.orders[self.model]
-            return lambda keys: [names[pk] for pk in sorted(keys, key=lambda pk: order.get(pk, 0))]
-        folded = {pk: (fold(label), slug) for pk, (slug, label) in names.items()}
-        return lambda keys: [names[pk] for pk in sorted(keys, key=folded.__getitem__)]
+            sort_key = {pk: order.get(pk, 0) for pk in names}.__getitem__
+        else:
+            folded = {pk: (fold(label), slug) for pk, (slug, label) in names.items()}
+            sort_key = folded.__getitem__
+
+        def linked(keys):
+            pks = [int(key) for key in keys.split(",")] if keys else []
+            return [names[pk] for pk in sorted(pks, key=sort_key)]
+
+        return linked
 
 
 class EvidenceLevels(Keyed):
@@ -759,12 +765,12 @@ class Choices(dict):
 
 
 class Export:
-    """One export's initiatives, with the links, partners, figures and sources its files need,
-    read in a constant number of queries however many there are: the keys of the filtered,
-    ordered list first, then one query per table for all of them, each in the list's order
-    (the keys go along as one parameter with their positions), read a chunk at a time and
-    merged as they stream, so memory stays flat and the first byte early. Vocabularies,
-    labels and addresses are worked out once per export."""
+    """One export's initiatives, with the themes, fundings, issues, partners, figures and
+    sources its files need, read in a constant number of queries however many there are: the
+    keys of the filtered, ordered list first, then one query per table for all of them, each
+    in the list's order (the keys go along as one parameter with their positions), read a
+    chunk at a time and merged as they stream, so memory stays flat and the first byte early.
+    Vocabularies, labels and addresses are worked out once per export."""
 
     def __init__(self, initiatives, request, partners=True, figures=True, sources=True):
         self.initiatives = initiatives
@@ -839,7 +845,6 @@ class Export:
         keys = list(self.initiatives.values_list("pk", flat=True))
         wanted = {
             "initiatives": True,
-            "links": True,
             "partnerships": self.with_partners,
             "figures": self.with_figures,
             "sources": self.with_sources,
@@ -878,8 +883,8 @@ class Export:
             return ["position", *(field.attname for _alias, field in streams[table][0]), *more]
 
         initiative_names = names("initiatives")[:-3] + ["city_slug", "city_name_es", "city_name_en"]
+        initiative_names += ["theme_ids", "funding_ids", "issue_ids"]
         make_initiative = partial(tuple.__new__, row_class("InitiativeRow", initiative_names))
-        links = Following(streams["links"][1])
         nothing = Following(iter(()))
         partnerships = (
             Following(streams["partnerships"][1]) if "partnerships" in streams else nothing
@@ -900,10 +905,6 @@ class Export:
         for values in streams["initiatives"][1]:
             initiative = make_initiative(values)
             position, slug = initiative.position, initiative.slug
-            initiative.theme_ids, initiative.funding_ids, initiative.issue_ids = [], [], []
-            kinds = (initiative.theme_ids, initiative.funding_ids, initiative.issue_ids)
-            for _position, kind, pk, _link in links.rows_of(position):
-                kinds[kind].append(pk)
             initiative.partner_rows = self.partners(slug, partnerships.rows_of(position))
             initiative.figure_rows = [
                 new(figure_row, (*row, slug)) for row in figures.rows_of(position)
@@ -946,20 +947,23 @@ class Export:
         def fields(alias, model, names):
             return [(alias, model._meta.get_field(name)) for name in names]
 
-        def select(selected, rest):
-            columns = ", ".join(f"{alias}.{quote(field.column)}" for alias, field in selected)
+        def select(selected, rest, more=()):
+            columns = ", ".join(
+                [*(f"{alias}.{quote(field.column)}" for alias, field in selected), *more]
+            )
             return selected, f"SELECT o.position, {columns} FROM export_order o {rest}"
 
-        links = " UNION ALL ".join(
-            f"SELECT o.position, {kind}, {column('l', link, target)}, {column('l', link, 'id')} "
-            f"FROM export_order o JOIN {table(link, 'l')} "
-            f"ON {column('l', link, 'initiative')} = o.id"
-            for kind, link, target in (
-                (0, ThemeLink, "theme"),
-                (1, FundingLink, "funding"),
-                (2, IssueLink, "issue"),
+        # The keys of its themes, fundings and issues, each as one text: "3,1,5" (in no
+        # particular order, which the columns set).
+        links = [
+            f"(SELECT {self.joined(column('l', link, target))} FROM {table(link, 'l')} "
+            f"WHERE {column('l', link, 'initiative')} = {column('i', Initiative, 'id')})"
+            for link, target in (
+                (ThemeLink, "theme"),
+                (FundingLink, "funding"),
+                (IssueLink, "issue"),
             )
-        )
+        ]
         return {
             "initiatives": select(
                 fields("i", Initiative, own_fields(Initiative, INITIATIVE_UNREAD))
@@ -968,9 +972,8 @@ class Export:
                 f"LEFT JOIN {table(City, 'c')} "
                 f"ON {column('c', City, 'id')} = {column('i', Initiative, 'city')} "
                 "ORDER BY o.position",
+                links,
             ),
-            # Its themes (0), fundings (1) and issues (2), each link in the order it was made.
-            "links": ([], links + " ORDER BY 1, 2, 4"),
             "partnerships": select(
                 fields("p", Partnership, ["partner"])
                 + fields("pa", Partner, ["slug", "name_es", "name_en", "sector", "kind", "website"])
@@ -1018,6 +1021,12 @@ class Export:
         finally:
             with contextlib.suppress(DatabaseError):
                 cursor.close()
+
+    def joined(self, column):
+        """SQL of the values of ``column`` (keys) in one text, joined by commas."""
+        if self.connection.vendor == "postgresql":
+            return f"string_agg(CAST({column} AS TEXT), ',')"
+        return f"group_concat({column}, ',')"
 
     def in_order(self, keys):
         """SQL of a table ``export_order (id, position)`` of ``keys``, with its parameters:

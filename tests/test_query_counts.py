@@ -146,14 +146,13 @@ def test_a_first_visit_of_a_case(client, demo, language):
 
 
 # An export: the keys of the list, in its order (1); one query for all of them per table it
-# reads, however many they are: the initiatives, their themes, fundings and issues together,
-# their partners (3), and for the JSON their figures and sources (2); the vocabularies it
-# names (3); on PostgreSQL, more working memory while it sends the tables' queries, and back
-# (2).
+# reads, however many they are: the initiatives with their themes, fundings and issues, their
+# partners (2), and for the JSON their figures and sources (2); the vocabularies it names (3);
+# on PostgreSQL, more working memory while it sends the tables' queries, and back (2).
 WORKING_MEMORY = 2 if connection.vendor == "postgresql" else 0
 EXPORT_QUERIES = {
-    "export.csv": DEBT + 1 + 3 + 3 + WORKING_MEMORY,
-    "export.json": DEBT + 1 + 5 + 3 + WORKING_MEMORY,
+    "export.csv": DEBT + 1 + 2 + 3 + WORKING_MEMORY,
+    "export.json": DEBT + 1 + 4 + 3 + WORKING_MEMORY,
 }
 
 
