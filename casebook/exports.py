@@ -882,6 +882,7 @@ class Export:
         def names(table, *more):
             return ["position", *(field.attname for _alias, field in streams[table][0]), *more]
 
+        # The initiative's own fields, then its city's (under names of their own) and its links'.
         initiative_names = names("initiatives")[:-3] + ["city_slug", "city_name_es", "city_name_en"]
         initiative_names += ["theme_ids", "funding_ids", "issue_ids"]
         make_initiative = partial(tuple.__new__, row_class("InitiativeRow", initiative_names))
@@ -1221,7 +1222,8 @@ def csv_lines(columns, rows_of):
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
-    yield buffer.getvalue()
+    if buffer.tell():
+        yield buffer.getvalue()
 
 
 def csv_response(initiatives, request, filterset=None):
