@@ -170,6 +170,12 @@ def prepare(server, size, fresh):
     if exists:
         psql(server, f"DROP DATABASE {name} WITH (FORCE)")
     psql(server, f"CREATE DATABASE {name}")
+    return fill(url, name, size)
+
+
+def fill(url, name, size):
+    """Migrate the empty database at ``url``, load the case book and ``size`` demo
+    initiatives (seed 1: the same on every database)."""
     log(f"{name}: migrate and load the case book")
     manage(url, "migrate", "--verbosity", "0")
     manage(url, "load_casebook", "--verbosity", "0")
@@ -210,16 +216,9 @@ def prepare_sqlite(path, size, fresh, given):
         return {"generated_seconds": None}
     for old in path.parent.glob(path.name + "*"):
         old.unlink()
-    log(f"{path.name}: migrate and load the case book")
-    manage(url, "migrate", "--verbosity", "0")
-    manage(url, "load_casebook", "--verbosity", "0")
-    log(f"{path.name}: generate {size} demo initiatives")
-    started = time.perf_counter()
-    manage(url, "generate_demo_data", "--initiatives", str(size), "--seed", "1")
-    seconds = time.perf_counter() - started
-    log(f"{path.name}: generated in {seconds:.1f} s")
+    generated = fill(url, path.name, size)
     checkpoint(path)
-    return {"generated_seconds": round(seconds, 1)}
+    return generated
 
 
 def checkpoint(path):
@@ -231,21 +230,27 @@ def checkpoint(path):
 # The warm workload, 1 and 2: server time in-process (a child process with DATABASE_URL) ---
 
 
-def measure_in_process(requests, output):
+def django_in_this_process():
+    """Django set up in this (child) process for requests through the test client: the page
+    cache off, plain HTTP, the test client's host."""
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ppci.settings")
     django.setup()
     from django.conf import settings
+
+    settings.PAGE_CACHE_SECONDS = 0
+    settings.SECURE_SSL_REDIRECT = False
+    settings.ALLOWED_HOSTS = ["testserver"]
+
+
+def measure_in_process(requests, output):
+    django_in_this_process()
     from django.db import connection
     from django.db.models import Count
     from django.test import Client
 
     from casebook.models import Initiative, Partnership
-
-    settings.PAGE_CACHE_SECONDS = 0
-    settings.SECURE_SSL_REDIRECT = False
-    settings.ALLOWED_HOSTS = ["testserver"]
 
     detail = Initiative.objects.published().filter(is_demo=True).order_by("pk")
     detail = detail[detail.count() // 2]
@@ -681,17 +686,10 @@ def draw_workload(count, details, seed, output):
 
 def count_queries_in_process(urls, output):
     """The SQL statements of each of ``urls``, its body read to the end (a child process)."""
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ppci.settings")
-    django.setup()
-    from django.conf import settings
+    django_in_this_process()
     from django.db import connection
     from django.test import Client
 
-    settings.PAGE_CACHE_SECONDS = 0
-    settings.SECURE_SSL_REDIRECT = False
-    settings.ALLOWED_HOSTS = ["testserver"]
     client, counts = Client(), {}
 
     def count(execute, sql, params, many, context):
