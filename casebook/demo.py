@@ -15,6 +15,7 @@ import random
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from django.apps import apps
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import translation
@@ -790,6 +791,17 @@ def generate(initiatives, seed=2016):
         remove()
         counts = Generator(initiatives, seed).run()
     if connection.vendor == "postgresql":
+        # Statistics for the tables the demo data fills, not the whole database: ANALYZE
+        # of everything also takes the catalogs every database shares, and would wait for
+        # another database's ANALYZE (another test run on the same server) to commit.
+        tables = sorted(
+            {
+                model._meta.db_table
+                for app in ("casebook", "partners")
+                for model in apps.get_app_config(app).get_models(include_auto_created=True)
+                if model._meta.managed and not model._meta.proxy
+            }
+        )
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
     return counts
