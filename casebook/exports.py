@@ -1082,17 +1082,26 @@ def converting(functions, column, connection):
     return convert
 
 
-# What no column shows of an initiative, left unread: its search text, notes and dates of
-# its own.
+# What no column shows of an initiative, left unread: its search text, notes, workflow and
+# the sets the list filters by.
 INITIATIVE_UNREAD = {
     "search_document",
     "source_note",
     "review_comment",
+    "status",
+    "submitted_by",
+    "version",
+    "is_demo",
+    "is_programming_example",
     "created_at",
     "published_at",
+    "month_founded",
     "reach_countries",
     "sort_title_es",
     "sort_title_en",
+    "partner_sectors",
+    "partner_kinds",
+    "figure_methods",
 }
 
 
