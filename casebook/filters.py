@@ -7,7 +7,6 @@ values are set aside with a message instead of failing the whole filter.
 from dataclasses import dataclass, field
 
 import django_filters
-from django.conf import settings
 from django.db.models import F, Q
 from django.db.models.lookups import GreaterThan
 from django.http import QueryDict
@@ -342,27 +341,25 @@ class InitiativeFilter(FacetedFilterSet):
 
     # The published list from the index ------------------------------------------------
 
+    def _index(self):
+        """The published case book's index (``listindex``), or None where the database
+        answers: for staff (``remember_counts_as`` unset: they see drafts), or while there is
+        no current index."""
+        return ListIndex.current() if self.remember_counts_as == "published" else None
+
     def index_count(self):
         """How many the list holds, from the index; None where the database answers."""
-        if self.remember_counts_as == "published" and settings.LIST_INDEX:
-            index = ListIndex.current()
-            if index is not None:
-                answer = index.answer(self, "es", count_only=True)
-                if answer is not None:
-                    return answer.count
-        return None
+        index = self._index()
+        answer = index.answer(self, "es", count_only=True) if index is not None else None
+        return answer.count if answer is not None else None
 
     def index_answer(self):
-        """The list's answer from the published case book's index (``listindex``), or
-        None where the database answers: for staff (``remember_counts_as`` unset: they see
-        drafts), while the cache is down, or for a filter the index does not read."""
+        """The list's answer from the index, or None where the database answers (see
+        ``_index``, and for a filter the index does not read)."""
         if not hasattr(self, "_index_answer"):
-            self._index_answer = None
-            if self.remember_counts_as == "published" and settings.LIST_INDEX:
-                index = ListIndex.current()
-                if index is not None:
-                    language = "en" if get_language() == "en" else "es"
-                    self._index_answer = index.answer(self, language)
+            index = self._index()
+            language = "en" if get_language() == "en" else "es"
+            self._index_answer = index.answer(self, language) if index is not None else None
         return self._index_answer
 
     def listing(self, read):

@@ -14,13 +14,13 @@ import itertools
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
-from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django_countries import countries
 
 from ppci.lib import worldmap
+from ppci.lib.urls import slug_url
 
 from .models import City, Status
 
@@ -125,18 +125,12 @@ def describer():
     return describe
 
 
-def city_url_pattern():
-    """A city page's address with a placeholder, reversed once for every marker."""
-    return reverse("casebook:city", kwargs={"slug": "city-slug"}).replace("city-slug", "{}")
-
-
 def world_map(entries, *, total=None, url=None, members=True, caption=""):
     """The map's parts for ``includes/world_map.html``.
 
     ``entries``: (city facts, count) pairs; ``total``: how many initiatives the map stands
     for, when some may have no city; ``url``: a city's link (default: its page);
     ``members``: whether network membership is shown."""
-    pattern = city_url_pattern() if url is None else None
     describe = describer()
     places, unplaced = [], 0
     for city, count in entries:
@@ -149,7 +143,7 @@ def world_map(entries, *, total=None, url=None, members=True, caption=""):
         places.append(
             worldmap.Place(
                 name=describe(city, count, member),
-                url=pattern.format(city.slug) if pattern else url(city),
+                url=slug_url("casebook:city", city.slug) if url is None else url(city),
                 latitude=city.latitude,
                 longitude=city.longitude,
                 count=count,

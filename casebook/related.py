@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import IntegerField, Prefetch, Q, Value
@@ -272,7 +271,7 @@ def related_initiatives(initiative, limit=5):
     result is kept for the current content generation. The reasons are put in words for
     each request's language.
     """
-    index = ListIndex.current() if settings.LIST_INDEX else None
+    index = ListIndex.current()
     if index is not None:
         cases = related_from_index(index, initiative, limit)
     else:
