@@ -3,7 +3,7 @@
 import os
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -208,6 +208,37 @@ def test_it_shows_a_publish_at_once_with_redis_too(client, redis_cache):
     initiative.status = Status.PUBLISHED
     initiative.save()
     assert "Redis case" in client.get("/en/initiatives/").content.decode()
+
+
+def test_a_page_asks_the_shared_cache_for_the_generation_once(
+    client, redis_cache, settings, monkeypatch
+):
+    settings.PAGE_CACHE_SECONDS = 0  # each visit a first one: every kept value is asked for
+    make_initiative(slug="case", title_en="A case", themes=[make_theme(slug="trust")])
+    assert client.get("/en/initiatives/case/").status_code == 200
+    asked = []
+    backend = caches["default"]
+    get = backend.get
+
+    def counting_get(key, *args, **kwargs):
+        asked.append(key)
+        return get(key, *args, **kwargs)
+
+    monkeypatch.setattr(backend, "get", counting_get)
+    assert "A case" in client.get("/en/initiatives/case/").content.decode()
+    # The list's index, the terms and the page cache each need it; one round trip serves all.
+    assert asked.count(pagecache.GENERATION_KEY) == 1, asked
+
+
+def test_a_request_that_changes_content_asks_for_the_generation_again(redis_cache):
+    pagecache._new_request(sender=None)  # what Django's request_started signal runs
+    try:
+        before = pagecache.generation()
+        assert pagecache.generation() == before
+        pagecache.invalidate()
+        assert pagecache.generation() != before
+    finally:
+        pagecache._request_done(sender=None)
 
 
 def test_with_local_memory_every_process_reads_the_generation_from_one_file(client):

@@ -69,7 +69,22 @@ def cache_available():
 
 def generation():
     """The current generation, or None while the shared cache cannot be reached (nothing is
-    then kept or served from it)."""
+    then kept or served from it).
+
+    Asked once per request: every later call in the same request (the page cache, the
+    vocabularies, the list's index, …) gets the same answer without a round trip, and all
+    that the request keeps is kept under the generation it started from. A change the
+    request makes itself (``invalidate()``) asks again."""
+    kept = getattr(_request, "generation", _NOT_ASKED)
+    if kept is not _NOT_ASKED:
+        return kept
+    value = _current_generation()
+    if hasattr(_request, "debts_checked"):  # in a request
+        _request.generation = value
+    return value
+
+
+def _current_generation():
     if not cache_is_shared():
         try:
             return generation_file().read_text() or "0"
@@ -94,16 +109,19 @@ def generation():
 
 
 _request = threading.local()
+_NOT_ASKED = object()
 
 
 @receiver(request_started)
 def _new_request(sender, **kwargs):
     _request.debts_checked = False
+    _request.__dict__.pop("generation", None)
 
 
 @receiver(request_finished)
 def _request_done(sender, **kwargs):
     _request.__dict__.pop("debts_checked", None)
+    _request.__dict__.pop("generation", None)
 
 
 def owes_the_cache():
@@ -125,6 +143,7 @@ def owes_the_cache():
 
 def invalidate():
     """Every page kept so far is out of date."""
+    _request.__dict__.pop("generation", None)
     if not cache_is_shared():
         path = generation_file()
         fresh = path.with_name(f"{path.name}.{os.getpid()}.{uuid.uuid4().hex}")
