@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from partners.models import KIND_BITS, SECTOR_BITS, Partner, bits_of, mask
+from ppci.lib import pagecache
 from ppci.lib.history import message_comment
 from ppci.lib.locking import VersionedModel
 from ppci.lib.models import ChoiceLabels, ConstraintErrorsOnFields, SlugNamedModel, single_line
@@ -308,13 +309,33 @@ class InitiativeQuerySet(models.QuerySet):
         )
 
     def for_detail(self):
-        return self.for_export().prefetch_related(
-            Prefetch(
-                "figures",
-                queryset=Figure.objects.select_related("source").order_by("order", "pk"),
-            ),
-            Prefetch("sources", queryset=Source.objects.order_by("order", "pk")),
+        """What an initiative's page shows. Its themes, ways of funding and issues are taken
+        from the vocabularies kept for the content's generation (``Terms``), by the keys read
+        with the initiative itself: three queries fewer than a prefetch of each."""
+        queryset = (
+            self.select_related("city")
+            .annotate(
+                **{
+                    f"{name}_keys": LinkedKeys(link, column)
+                    for name, (link, column) in LINKED_TERMS.items()
+                }
+            )
+            .prefetch_related(
+                Prefetch(
+                    "partnerships",
+                    queryset=Partnership.objects.select_related("partner").order_by(
+                        "order", "partner__name"
+                    ),
+                ),
+                Prefetch(
+                    "figures",
+                    queryset=Figure.objects.select_related("source").order_by("order", "pk"),
+                ),
+                Prefetch("sources", queryset=Source.objects.order_by("order", "pk")),
+            )
         )
+        queryset._iterable_class = WithTerms
+        return queryset
 
     def refresh_derived_fields(self):
         """Rebuild what is kept from the initiatives and what they link to: the text that
@@ -688,6 +709,81 @@ class Initiative(ChoiceLabels, ConstraintErrorsOnFields, VersionedModel):
 ThemeLink = Initiative.themes.through
 FundingLink = Initiative.fundings.through
 IssueLink = Initiative.issues.through
+
+# The vocabularies an initiative links to: its relation's name → the link model and the
+# column of the term's key.
+LINKED_TERMS = {
+    "themes": (ThemeLink, "theme_id"),
+    "fundings": (FundingLink, "funding_id"),
+    "issues": (IssueLink, "issue_id"),
+}
+
+
+class LinkedKeys(models.Expression):
+    """The keys of the terms an initiative links to through ``link`` (``column``), as one
+    text, "3,1,2", in no particular order: a subquery written out rather than composed by
+    the ORM, which takes longer to compile it than the database to run it."""
+
+    output_field = models.TextField()
+
+    def __init__(self, link, column):
+        super().__init__()
+        self.link, self.column = link, column
+
+    def as_sql(self, compiler, connection, keys="GROUP_CONCAT({column})"):
+        quote = connection.ops.quote_name
+        initiative = Initiative._meta
+        keys = keys.format(column=quote(self.column))
+        return (
+            f"(SELECT {keys} FROM {quote(self.link._meta.db_table)} "
+            f"WHERE {quote('initiative_id')} = "
+            f"{quote(initiative.db_table)}.{quote(initiative.pk.column)})",
+            (),
+        )
+
+    def as_postgresql(self, compiler, connection):
+        return self.as_sql(compiler, connection, keys="STRING_AGG({column}::text, ',')")
+
+
+class Terms(NamedTuple):
+    """Every theme, way of funding and issue, in the order the database gives them in the
+    current language (the order a prefetch of an initiative's own would have): a few dozen
+    rows, read once per content generation and language."""
+
+    themes: list
+    fundings: list
+    issues: list
+
+    @classmethod
+    def current(cls):
+        return pagecache.remember(f"terms:{translation.get_language()}", cls.read)
+
+    @classmethod
+    def read(cls):
+        return cls(
+            themes=list(Theme.objects.all()),
+            fundings=list(Funding.objects.all()),
+            issues=list(Issue.objects.all()),
+        )
+
+
+class WithTerms(models.query.ModelIterable):
+    """Initiatives with their themes, fundings and issues, as if prefetched, from the keys
+    ``for_detail`` reads (``<relation>_keys``) and the current ``Terms``."""
+
+    def __iter__(self):
+        terms = None
+        for initiative in super().__iter__():
+            terms = terms or Terms.current()
+            cache = initiative.__dict__.setdefault("_prefetched_objects_cache", {})
+            for name in LINKED_TERMS:
+                keys = getattr(initiative, f"{name}_keys") or ""
+                own = {int(key) for key in keys.split(",") if key}
+                linked = getattr(initiative, name).get_queryset()
+                linked._result_cache = [term for term in getattr(terms, name) if term.pk in own]
+                linked._prefetch_done = True
+                cache[name] = linked
+            yield initiative
 
 
 class Role(models.TextChoices):
