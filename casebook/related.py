@@ -19,6 +19,29 @@ from .models import FundingLink, Initiative, IssueLink, Partnership, ThemeLink
 WEIGHTS = {"kind": 3, "theme": 2, "issue": 2, "funding": 1}
 
 
+@dataclass(frozen=True)
+class Own:
+    """What an initiative has that others can share, read from it once: its key, themes,
+    issues and ways of funding (in their order), and its partners' kinds in the order of
+    its partnerships."""
+
+    pk: int
+    themes: list
+    issues: list
+    fundings: list
+    kinds: list
+
+    @classmethod
+    def of(cls, initiative):
+        return cls(
+            pk=initiative.pk,
+            themes=list(initiative.themes.all()),
+            issues=list(initiative.issues.all()),
+            fundings=list(initiative.fundings.all()),
+            kinds=list(dict.fromkeys(p.partner.kind for p in initiative.partnerships.all())),
+        )
+
+
 # Candidates are the most recent published initiatives that share a theme, an issue or a
 # way of funding, at most this many: the work stays the same whatever the size of the case
 # book. (Partner kinds still score, but nearly every initiative shares one.)
@@ -128,20 +151,21 @@ class RelatedCase:
         return slug_url("casebook:detail", self.slug)
 
 
-def best_from_index(index, initiative, limit):
+def best_from_index(index, own, limit):
     """What ``best_scores`` finds, from the published case book's index in memory (see
-    ``listindex``): the same pool (the ``POOL_SIZE`` most recent sharing a theme, an issue or
-    a way of funding), the same weights, the same order, and no query."""
-    own = {
-        "theme": [t.slug for t in initiative.themes.all()],
-        "issue": [i.slug for i in initiative.issues.all()],
-        "funding": [f.slug for f in initiative.fundings.all()],
+    ``listindex``), for the initiative that has ``own``: the same pool (the ``POOL_SIZE``
+    most recent sharing a theme, an issue or a way of funding), the same weights, the same
+    order, and no query."""
+    slugs_of = {
+        "theme": [t.slug for t in own.themes],
+        "issue": [i.slug for i in own.issues],
+        "funding": [f.slug for f in own.fundings],
     }
     shares = 0
-    for name, slugs in own.items():
+    for name, slugs in slugs_of.items():
         for slug in slugs:
             shares |= index.options[name].get(slug, 0)
-    itself = index.pks_position.get(initiative.pk)
+    itself = index.pks_position.get(own.pk)
     if itself is not None:
         shares &= ~(1 << itself)
     pool = last_positions(shares, POOL_SIZE)  # positions go by key: the most recent first
@@ -157,10 +181,10 @@ def best_from_index(index, initiative, limit):
         for number in positions((bits >> low) & in_pool):
             scores[number + low] += weight
 
-    for name, slugs in own.items():
+    for name, slugs in slugs_of.items():
         for slug in slugs:
             add(index.options[name].get(slug, 0), WEIGHTS[name])
-    for kind in sorted({p.partner.kind for p in initiative.partnerships.all()}):
+    for kind in sorted(own.kinds):
         for bits in index.kind_counts.get(kind, ()):
             add(bits, WEIGHTS["kind"])
     pks = index.pks
@@ -168,16 +192,17 @@ def best_from_index(index, initiative, limit):
     return [pks[number] for number in best]
 
 
-def related_from_index(index, initiative, limit):
-    """The related cases from the index: their scores and what they share from it, and
-    their names and places in one query."""
-    best = best_from_index(index, initiative, limit)
+def related_from_index(index, own, limit):
+    """The related cases of the initiative that has ``own``, from the index: their scores
+    and what they share from it, and their names and places in one query."""
+    best = best_from_index(index, own, limit)
     if not best:
         return []
     rows = {
         row[0]: row
         for row in Initiative.objects.published()
         .filter(pk__in=best)
+        .order_by()  # put in order here: the list's order would cost SQLite a scan
         .values_list(
             "pk", "slug", "title_es", "title_en", "city__name_es", "city__name_en", "country"
         )
@@ -187,7 +212,6 @@ def related_from_index(index, initiative, limit):
     def has(bits, pk):
         return bool(bits >> position[pk] & 1)
 
-    kinds = {p.partner.kind for p in initiative.partnerships.all()}
     cases = []
     for pk in best:
         if pk not in rows:
@@ -204,23 +228,17 @@ def related_from_index(index, initiative, limit):
                 # What it shares: all that the reasons ask of it.
                 kinds=frozenset(
                     kind
-                    for kind in kinds
+                    for kind in own.kinds
                     if any(has(bits, pk) for bits in index.kind_counts.get(kind, ())[:1])
                 ),
                 themes=frozenset(
-                    t.pk
-                    for t in initiative.themes.all()
-                    if has(index.options["theme"].get(t.slug, 0), pk)
+                    t.pk for t in own.themes if has(index.options["theme"].get(t.slug, 0), pk)
                 ),
                 issues=frozenset(
-                    i.pk
-                    for i in initiative.issues.all()
-                    if has(index.options["issue"].get(i.slug, 0), pk)
+                    i.pk for i in own.issues if has(index.options["issue"].get(i.slug, 0), pk)
                 ),
                 fundings=frozenset(
-                    f.pk
-                    for f in initiative.fundings.all()
-                    if has(index.options["funding"].get(f.slug, 0), pk)
+                    f.pk for f in own.fundings if has(index.options["funding"].get(f.slug, 0), pk)
                 ),
             )
         )
@@ -271,9 +289,10 @@ def related_initiatives(initiative, limit=5):
     result is kept for the current content generation. The reasons are put in words for
     each request's language.
     """
+    own = Own.of(initiative)
     index = ListIndex.current()
     if index is not None:
-        cases = related_from_index(index, initiative, limit)
+        cases = related_from_index(index, own, limit)
     else:
         cases = pagecache.remember(
             f"related:{initiative.pk}:{limit}",
@@ -281,33 +300,28 @@ def related_initiatives(initiative, limit=5):
             in_process=False,
         )
     for case in cases:
-        case.reasons = reasons(initiative, case)
+        case.reasons = reasons(own, case)
     return cases
 
 
-def reasons(initiative, candidate):
-    """Why ``candidate`` is related, in the reader's language, one clause per thing shared:
-    “Also works with a national company and a national government; also works on education”."""
-    kinds = []
-    for partnership in initiative.partnerships.all():
-        kind = partnership.partner.kind
-        if kind in candidate.kinds and kind not in kinds:
-            kinds.append(kind)
+def reasons(own, candidate):
+    """Why ``candidate`` is related to the initiative that has ``own``, in the reader's
+    language, one clause per thing shared: “Also works with a national company and a
+    national government; also works on education”."""
+    kinds = [kind for kind in own.kinds if kind in candidate.kinds]
     clauses = []
     if kinds:
         clauses.append(
             _("also works with %(partners)s")
             % {"partners": natural_list(KIND_WITH_ARTICLE[kind] for kind in kinds[:3])}
         )
-    themes = [str(t.name).lower() for t in initiative.themes.all() if t.pk in candidate.themes]
+    themes = [str(t.name).lower() for t in own.themes if t.pk in candidate.themes]
     if themes:
         clauses.append(_("also works on %(themes)s") % {"themes": natural_list(themes)})
-    issues = [str(i.name).lower() for i in initiative.issues.all() if i.pk in candidate.issues]
+    issues = [str(i.name).lower() for i in own.issues if i.pk in candidate.issues]
     if issues:
         clauses.append(_("also addresses %(issues)s") % {"issues": natural_list(issues)})
-    fundings = [
-        str(f.name).lower() for f in initiative.fundings.all() if f.pk in candidate.fundings
-    ]
+    fundings = [str(f.name).lower() for f in own.fundings if f.pk in candidate.fundings]
     if fundings:
         clauses.append(_("also funded through %(funding)s") % {"funding": natural_list(fundings)})
     clauses = clauses[:3]

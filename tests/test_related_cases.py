@@ -19,13 +19,12 @@ def demo_case_book(casebook):
 
 
 def shown(cases, initiative):
+    own = related.Own.of(initiative)
     lines = []
     for language in ("es", "en"):
         with translation.override(language):
             for case in cases:
-                lines.append(
-                    (case.slug, case.title, str(case.city), related.reasons(initiative, case))
-                )
+                lines.append((case.slug, case.title, str(case.city), related.reasons(own, case)))
     return lines
 
 
@@ -36,7 +35,7 @@ def test_the_index_and_the_database_relate_the_same_cases(demo_case_book, monkey
     initiatives = Initiative.objects.for_detail().order_by("slug")[::5]
     compared = 0
     for initiative in initiatives:
-        in_memory = related.related_from_index(index, initiative, 5)
+        in_memory = related.related_from_index(index, related.Own.of(initiative), 5)
         in_database = related.find_related(initiative, 5)
         assert shown(in_memory, initiative) == shown(in_database, initiative), initiative.slug
         compared += bool(in_database)
