@@ -1,6 +1,6 @@
 """What a list that found nothing offers instead: searches that find something (close terms,
-or fewer words), each active filter to drop with what the list would then hold, and the
-whole case book."""
+or fewer words), each active filter whose dropping finds something, with what the list would
+then hold, and the whole case book."""
 
 from django.http import QueryDict
 from django.utils.translation import get_language
@@ -48,14 +48,12 @@ def way_on(request, filterset, queryset, vocabulary, chips):
                 terms.append({"query": text, "url": url, "count": count})
             if len(terms) == MAX_TERMS:
                 break
-    filters = [
-        {
-            "label": chip["label"],
-            "url": chip["url"],
-            "count": _count(QueryDict(chip["url"][1:]), queryset, vocabulary, public),
-        }
-        for chip in chips
-        if chip["url"] != "?"  # dropping the one filter there is: the whole case book, below
-    ]
+    filters = []
+    for chip in chips:
+        if chip["url"] == "?":  # dropping the one filter there is: the whole case book, below
+            continue
+        count = _count(QueryDict(chip["url"][1:]), queryset, vocabulary, public)
+        if count:  # a way on that also finds nothing is no way on
+            filters.append({"label": chip["label"], "url": chip["url"], "count": count})
     total = _count(QueryDict(), queryset, vocabulary, public)
     return {"terms": terms, "filters": filters, "total": total}

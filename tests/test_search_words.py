@@ -137,6 +137,21 @@ def test_an_empty_list_offers_each_filter_to_drop_with_its_count_and_all_cases(
         assert client.get(f"/{language}/initiatives/{url}").context["page"].paginator.count
 
 
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_an_empty_list_offers_no_filter_whose_dropping_still_finds_nothing(
+    casebook, client, language
+):
+    # Without the country the search still finds nothing; without the search, the British
+    # cases.
+    response = listed(client, language, "zzyzx", country="GB")
+    assert response.context["page"].paginator.count == 0
+    offered = links(way_on(response))
+    without = "Sin «" if language == "es" else "Without “"
+    dropped = [label for label in offered if label.startswith(without)]
+    assert len(dropped) == 1, dropped
+    assert parse_qs(urlparse(offered[dropped[0]]).query) == {"country": ["GB"]}
+
+
 def test_a_draft_is_never_offered_as_a_search(casebook, client):
     make_initiative(slug="draft", title_es="Zanahorias urbanas", status="draft")
     block = way_on(listed(client, "es", "zanahoriaz"))
