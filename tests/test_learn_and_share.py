@@ -113,7 +113,9 @@ def test_the_initiative_page_takes_the_same_queries_with_one_or_three_related(
     make_initiative(themes=[theme], partners=[club])
     # The case book's index, which scores the related cases, built once per change.
     client.get("/en/initiatives/")
-    # The case and what it has (7), the related cases' names and places (1).
+    # The case with the keys of its themes, issues and ways of funding (1), those terms,
+    # read once per change of content (3), its partnerships, figures and sources (3), the
+    # related cases' names and places (1).
     with django_assert_num_queries(8):
         response = client.get("/en/initiatives/case/")
     assert len(response.context["related"]) == 1
@@ -132,9 +134,10 @@ def test_related_cases_follow_the_case_book_as_it_changes(client, db, django_ass
     make_initiative(slug="case", themes=[theme], partners=[club])
     make_initiative(slug="first", title_en="First neighbour", themes=[theme], partners=[club])
     client.get("/en/initiatives/case/")
-    # The case itself (7) and its related cases' names (1): they are scored from the case
-    # book's index, built for the first request after a change.
-    with django_assert_num_queries(8):
+    # The case with the keys of its terms (1), its partnerships, figures and sources (3), and
+    # its related cases' names (1): they are scored from the case book's index, built for the
+    # first request after a change.
+    with django_assert_num_queries(5):
         response = client.get("/en/initiatives/case/")
     assert [case.slug for case in response.context["related"]] == ["first"]
     make_initiative(slug="second", title_en="Second neighbour", themes=[theme], partners=[club])
