@@ -136,6 +136,9 @@ def test_it_shows_a_clear_empty_state(client, world):
     assert "Ninguna iniciativa cumple" in response.content.decode() or (
         "No initiative matches" in response.content.decode()
     )
+    # Nothing to download from an empty list (the whole case book stays in the footer).
+    assert 'class="downloads"' not in response.content.decode()
+    assert 'class="downloads"' in client.get(LIST + "?theme=messaging").content.decode()
 
 
 def test_it_refuses_a_parameter_repeated_hundreds_of_times(client, world):
