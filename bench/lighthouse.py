@@ -21,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,8 +42,9 @@ CHROME_FLAGS = "--headless=new --no-sandbox"
 
 
 # Lighthouse's own failures to record a page load (NO_NAVSTART, a trace it could not read)
-# happen on a busy machine; such a run is tried again, its scores are never softened.
-ATTEMPTS = 3
+# happen on a busy machine, sometimes several in a row; such a run is tried again after a
+# pause that grows, its scores are never softened.
+ATTEMPTS = 5
 
 
 def lighthouse(url, report_path, env):
@@ -53,6 +55,7 @@ def lighthouse(url, report_path, env):
             if attempt == ATTEMPTS:
                 raise
             print(f"Lighthouse failed on {url} ({error}); trying again", flush=True)
+            time.sleep(2 * attempt)
 
 
 def lighthouse_once(url, report_path, env):
