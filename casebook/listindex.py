@@ -178,9 +178,9 @@ class ListIndex:
     @classmethod
     def current(cls):
         """The index of the current content, or None: with ``LIST_INDEX`` off, while no
-        generation can tell that a
-        kept one is current (the cache is down), and, unless it is built in the request
-        (``LIST_INDEX_BUILD = "inline"``), until it is built for the current content."""
+        generation can tell that a kept one is current (the cache is down), and, unless it is
+        built in the request (``LIST_INDEX_BUILD = "inline"``), until it is built for the
+        current content."""
         if not settings.LIST_INDEX:
             return None
         generation = pagecache.generation()

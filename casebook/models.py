@@ -242,6 +242,14 @@ def missing_in(code, other):
     return condition
 
 
+def partnerships_in_order():
+    """An initiative's partnerships with their partners, in the order its page gives them."""
+    return Prefetch(
+        "partnerships",
+        queryset=Partnership.objects.select_related("partner").order_by("order", "partner__name"),
+    )
+
+
 class InitiativeQuerySet(models.QuerySet):
     def not_checked_since(self, day):
         """Initiatives never checked, or last checked before ``day``."""
@@ -300,12 +308,7 @@ class InitiativeQuerySet(models.QuerySet):
         return self.for_listing().prefetch_related(
             "fundings",
             "issues",
-            Prefetch(
-                "partnerships",
-                queryset=Partnership.objects.select_related("partner").order_by(
-                    "order", "partner__name"
-                ),
-            ),
+            partnerships_in_order(),
         )
 
     def for_detail(self):
@@ -321,12 +324,7 @@ class InitiativeQuerySet(models.QuerySet):
                 }
             )
             .prefetch_related(
-                Prefetch(
-                    "partnerships",
-                    queryset=Partnership.objects.select_related("partner").order_by(
-                        "order", "partner__name"
-                    ),
-                ),
+                partnerships_in_order(),
                 Prefetch(
                     "figures",
                     queryset=Figure.objects.select_related("source").order_by("order", "pk"),
