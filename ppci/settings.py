@@ -193,8 +193,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     if options:
         DATABASES["default"].setdefault("OPTIONS", {})["options"] = options
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Reopening an SQLite file costs nothing; a kept connection only pins an old file.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
     # SQLite used as a server's database: readers never wait for the writer (WAL); a write
     # transaction takes the lock when it starts (IMMEDIATE), so two staff saves queue up
     # instead of one failing with "database is locked" halfway; and a writer waits up to

@@ -240,13 +240,18 @@ def test_only_the_ranking_pass_gets_parallel_workers(client, cases, settings):
     assert workers() == "0"
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL keeps connections")
+TEMPORARY_TABLES = {
+    "postgresql": (
+        "SELECT relname FROM pg_class WHERE relpersistence = 't' AND relname LIKE 'ppci%%'"
+    ),
+    "sqlite": "SELECT name FROM sqlite_temp_master WHERE type = 'table' AND name LIKE 'ppci%%'",
+}
+
+
 def test_a_search_leaves_no_table_behind_on_a_kept_connection(client, cases):
     def temporary_tables():
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT relname FROM pg_class WHERE relpersistence = 't' AND relname LIKE 'ppci%%'"
-            )
+            cursor.execute(TEMPORARY_TABLES[connection.vendor])
             return [row[0] for row in cursor.fetchall()]
 
     for query in ("agencia", "seguro", "agencia", "innovación"):
@@ -275,6 +280,6 @@ def test_the_facets_count_without_searching_once_per_facet(client, cases):
 @pytest.mark.django_db(transaction=True)
 def test_a_search_after_the_connection_was_closed_finds_its_table_again(client, cases):
     assert [i.slug for i in client.get(LIST, {"q": "agencia"}).context["initiatives"]] == ["agency"]
-    connection.close()  # what the end of a request does with CONN_MAX_AGE = 0
+    connection.close()  # as the end of a request does once the connection is CONN_MAX_AGE old
     response = client.get(LIST, {"q": "agencia"})
     assert [i.slug for i in response.context["initiatives"]] == ["agency"]

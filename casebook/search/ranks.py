@@ -6,10 +6,10 @@ Each backend fills the table its own way (``ranks_table`` of ``sqlite`` and ``po
 this module keeps what they share: the tables a connection has made, by search and content
 generation, and ``by_relevance``, the rows joined to their scores.
 
-A connection forgets its tables when it is made again (``connection_created``). On
-PostgreSQL, whose connections outlive requests, the tables a request made are dropped when
-it finishes (``request_finished``, sent once a streamed export has been sent), so that they
-never pile up on a kept connection.
+A connection forgets its tables when it is made again (``connection_created``). Connections
+outlive requests, so the tables a request made are dropped when it finishes
+(``request_finished``, sent once a streamed export has been sent): they never pile up on a
+kept connection.
 """
 
 import hashlib
@@ -33,8 +33,6 @@ def forget_search_tables(sender, connection, **kwargs):
 @receiver(request_finished)
 def drop_search_tables(sender, **kwargs):
     for connection in connections.all(initialized_only=True):
-        if connection.vendor != "postgresql":
-            continue  # SQLite's connections close after each request, and its tables with them
         kept = connection.__dict__.pop(KEPT, {})
         if not kept or connection.connection is None:
             continue
