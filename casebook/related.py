@@ -14,7 +14,7 @@ from ppci.lib.urls import slug_url
 
 from .exports import in_language
 from .listindex import ListIndex, bits_of, last_positions, positions
-from .models import FundingLink, Initiative, IssueLink, Partnership, ThemeLink
+from .models import FundingLink, Initiative, IssueLink, Partnership, Status, ThemeLink
 
 WEIGHTS = {"kind": 3, "theme": 2, "issue": 2, "funding": 1}
 
@@ -198,14 +198,24 @@ def related_from_index(index, own, limit):
     best = best_from_index(index, own, limit)
     if not best:
         return []
+    # By key alone, the status checked here: asked for published ones, SQLite reads every
+    # published case through the index of statuses (1.3 ms at 10,000 instead of 0.4); in no
+    # order: the list's would cost SQLite a scan. They are put in order below.
     rows = {
         row[0]: row
-        for row in Initiative.objects.published()
-        .filter(pk__in=best)
-        .order_by()  # put in order here: the list's order would cost SQLite a scan
+        for row in Initiative.objects.filter(pk__in=best)
+        .order_by()
         .values_list(
-            "pk", "slug", "title_es", "title_en", "city__name_es", "city__name_en", "country"
+            "pk",
+            "slug",
+            "title_es",
+            "title_en",
+            "city__name_es",
+            "city__name_en",
+            "country",
+            "status",
         )
+        if row[-1] == Status.PUBLISHED
     }
     position = index.pks_position
 
@@ -216,7 +226,7 @@ def related_from_index(index, own, limit):
     for pk in best:
         if pk not in rows:
             continue
-        _pk, slug, title_es, title_en, city_es, city_en, country = rows[pk]
+        _pk, slug, title_es, title_en, city_es, city_en, country, _status = rows[pk]
         cases.append(
             RelatedCase(
                 slug=slug,

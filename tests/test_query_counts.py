@@ -152,6 +152,22 @@ def test_a_first_visit_of_a_case(client, demo, language):
     assert len(queries) == DETAIL_QUERIES, queries
     # The related cases are read by key and put in order as they arrive (see above).
     assert "ORDER BY" not in queries[-1], queries[-1]
+    if connection.vendor == "sqlite":
+        # By key: not through the index of every published case's status and country.
+        assert looks_up(queries[-1]) == {"casebook_initiative": "INTEGER PRIMARY KEY"}
+
+
+def looks_up(sql):
+    """How SQLite reads each of the case book's tables in ``sql``: by which index."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+        steps = [row[-1] for row in cursor.fetchall()]
+    found = {}
+    for step in steps:
+        words = step.split()
+        if words[0] in ("SEARCH", "SCAN") and words[1] == "casebook_initiative":
+            found[words[1]] = " ".join(words[3:6]) if "USING" in words else "every row"
+    return found
 
 
 # An export: the keys of the list, in its order (1); one query for all of them per table it
