@@ -152,6 +152,24 @@ def test_an_empty_list_offers_no_filter_whose_dropping_still_finds_nothing(
     assert parse_qs(urlparse(offered[dropped[0]]).query) == {"country": ["GB"]}
 
 
+@pytest.mark.parametrize(
+    ("language", "none_shown", "some_shown"),
+    [
+        ("es", "¿Su ciudad tiene una iniciativa de este tipo?", "una iniciativa como estas"),
+        ("en", "Does your city run an initiative of this kind?", "an initiative like these"),
+    ],
+)
+def test_an_empty_list_asks_for_a_city_initiative_without_pointing_at_none(
+    casebook, client, language, none_shown, some_shown
+):
+    empty = unescape(listed(client, language, "zzyzx").content.decode())
+    assert none_shown in empty
+    assert some_shown not in empty
+    found = unescape(listed(client, language, "agencia").content.decode())
+    assert some_shown in found
+    assert none_shown not in found
+
+
 def test_a_draft_is_never_offered_as_a_search(casebook, client):
     make_initiative(slug="draft", title_es="Zanahorias urbanas", status="draft")
     block = way_on(listed(client, "es", "zanahoriaz"))
