@@ -6,8 +6,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from partners.models import Sector
-
+from . import partner_groups
 from .models import Initiative
 from .search import clean_query
 
@@ -59,14 +58,13 @@ def removal_urls(initiatives):
 def partners_by_sector(initiative):
     """The initiative's partners by sector, each partner once with all its roles, in the
     order of its partnerships."""
-    groups = {}
-    for partnership in initiative.partnerships.all():
-        partner = partnership.partner
-        partners = groups.setdefault(Sector(partner.sector), {})
-        entry = partners.setdefault(partner.pk, {"partner": partner, "roles": []})
-        entry["roles"].append(partnership.get_role_display())
     return [
-        {"sector": sector, "partners": list(groups[sector].values())}
-        for sector in Sector
-        if sector in groups
+        {
+            "sector": sector,
+            "partners": [
+                {"partner": partner, "roles": [p.get_role_display() for p in own]}
+                for partner, own in partner_groups.by_partner(partnerships)
+            ],
+        }
+        for sector, partnerships in partner_groups.by_sector(initiative.partnerships.all())
     ]

@@ -17,7 +17,7 @@ from ppci.lib.limits import refuse_oversized_query
 from ppci.lib.paging import paginate
 from ppci.lib.text import sort_key
 
-from . import citation, exports, gaps, jsonld, maps, proposals, search
+from . import citation, exports, gaps, jsonld, maps, partner_groups, proposals, search
 from .compare import MAX_CASES, MIN_CASES, chosen_initiatives, partners_by_sector, removal_urls
 from .corrections import CorrectionForm, client_key, count_accepted, over_limit
 from .filters import SORTS, InitiativeFilter, Vocabulary, title_in_language
@@ -192,14 +192,11 @@ def partner_rows(partnerships):
     (one partner can lead and be the intermediary), and partners that play the same roles
     in the same words together in one row (“four charities delivered the services”), in the
     order of their first partnership."""
-    by_partner = {}
-    for partnership in partnerships:
-        by_partner.setdefault(partnership.partner_id, []).append(partnership)
     rows = {}
-    for own in by_partner.values():
+    for partner, own in partner_groups.by_partner(partnerships):
         roles = tuple((p.role, p.description_es or "", p.description_en or "") for p in own)
         row = rows.setdefault(roles, {"partners": [], "partnerships": own})
-        row["partners"].append(own[0].partner)
+        row["partners"].append(partner)
     for row in rows.values():
         several = len(row["partners"]) > 1
         row["roles"] = [
@@ -215,18 +212,10 @@ def partner_rows(partnerships):
 def partnerships_by_sector(initiative):
     """Each sector's partnerships (``partnerships``, one per role) and, for reading, its
     partners with their roles together (``rows``, see ``partner_rows``)."""
-    groups = []
-    for sector in Sector:
-        partnerships = [p for p in initiative.partnerships.all() if p.partner.sector == sector]
-        if partnerships:
-            groups.append(
-                {
-                    "sector": sector,
-                    "partnerships": partnerships,
-                    "rows": partner_rows(partnerships),
-                }
-            )
-    return groups
+    return [
+        {"sector": sector, "partnerships": partnerships, "rows": partner_rows(partnerships)}
+        for sector, partnerships in partner_groups.by_sector(initiative.partnerships.all())
+    ]
 
 
 def initiative_detail(request, slug):
