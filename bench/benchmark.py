@@ -1180,6 +1180,35 @@ def load_average():
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
+def round_trip_ms(ask, times=500):
+    """The median time of ``ask()``, in ms: what one statement or one cache lookup costs
+    before any work, on this machine at this moment."""
+    took = []
+    for _ in range(times):
+        started = time.perf_counter()
+        ask()
+        took.append((time.perf_counter() - started) * 1000)
+    return round(statistics.median(took), 3)
+
+
+def round_trips(server, databases):
+    """The PostgreSQL (``SELECT 1``) and Redis (``PING``) round trips, over loopback TCP as
+    the servers make them. A case page makes seven of the one and one of the other: when they
+    are slow (a busy virtual machine), every page is, whatever its code."""
+    import psycopg
+    import redis
+
+    found = {}
+    if "postgresql" in databases:
+        with psycopg.connect(f"{server.rstrip('/')}/postgres", autocommit=True) as connection:
+            found["postgresql_round_trip_ms"] = round_trip_ms(
+                lambda: connection.execute("SELECT 1").fetchall()
+            )
+    client = redis.Redis.from_url(bench_redis_url())
+    found["redis_round_trip_ms"] = round_trip_ms(client.ping)
+    return found
+
+
 def machine(server, databases):
     import django
     import psycopg
@@ -1220,6 +1249,7 @@ def machine(server, databases):
         "gunicorn": gunicorn,
         "wrk": wrk_version.splitlines()[0] if wrk_version else "",
         "datasette": version_of([str(datasette), "--version"]) if datasette else None,
+        **round_trips(server, databases),
     }
 
 
@@ -1564,6 +1594,9 @@ def main():
             report["warm"][str(size)] = warm_workload(args, size, prepared["postgresql"], stages)
             write_report(report)
     report["machine"]["load_average_at_end"] = load_average()
+    report["machine"].update(
+        {f"{name}_at_end": ms for name, ms in round_trips(args.server, args.databases).items()}
+    )
     write_report(report)
     log(f"All stages: {time.perf_counter() - started:.0f} s. Report: {REPORTS / 'benchmark.md'}")
     print_targets(report)
