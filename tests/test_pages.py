@@ -172,6 +172,8 @@ def test_it_shows_a_network_city_with_no_case_yet(client, site):
     text = client.get("/en/cities/murcia/").content.decode()
     assert "Member" in text
     assert "no initiative from Murcia yet" in text
+    assert "Does your city run an initiative of this kind?" in text
+    assert "initiative like these" not in text
 
 
 def test_it_lists_themes_in_their_order(client, db):

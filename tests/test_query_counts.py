@@ -158,7 +158,7 @@ def test_a_first_visit_of_a_case(client, demo, language):
 
 
 def looks_up(sql):
-    """How SQLite reads each of the case book's tables in ``sql``: by which index."""
+    """How SQLite reads the initiatives' table in ``sql``: by which index, or every row."""
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
         steps = [row[-1] for row in cursor.fetchall()]
