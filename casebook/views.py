@@ -2,7 +2,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db.models import Count, Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -38,6 +38,7 @@ from .models import (
     Role,
     Theme,
     ThemeLink,
+    initiative_for_page,
 )
 from .proposals import ProposalForm
 from .related import related_initiatives
@@ -219,7 +220,9 @@ def partnerships_by_sector(initiative):
 
 
 def initiative_detail(request, slug):
-    initiative = get_object_or_404(visible_initiatives(request).for_detail(), slug=slug)
+    initiative = initiative_for_page(slug, drafts=sees_drafts(request))
+    if initiative is None:
+        raise Http404
     url = request.build_absolute_uri(initiative.get_absolute_url())
     figures = list(initiative.figures.all())
     context = {

@@ -6,6 +6,7 @@ address asked (each is new). Pinned at two sizes of the case book, on both datab
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
@@ -155,6 +156,27 @@ def test_a_first_visit_of_a_case(client, demo, language):
     if connection.vendor == "sqlite":
         # By key: not through the index of every published case's status and country.
         assert looks_up(queries[-1]) == {"casebook_initiative": "INTEGER PRIMARY KEY"}
+
+
+def test_a_case_page_compiles_only_its_related_cases_query(client, demo, monkeypatch):
+    """The case and its partnerships, figures and sources are read with SQL compiled once
+    (``casebook.models.initiative_for_page``): compiling them again for each page took
+    longer than running them."""
+    first, second = Initiative.objects.published().filter(is_demo=True).order_by("pk")[:2]
+    assert client.get(first.get_absolute_url()).status_code == 200
+    compiled = []
+    original = SQLCompiler.as_sql
+
+    def as_sql(compiler, *args, **kwargs):
+        compiled.append(compiler.query.model._meta.label)
+        return original(compiler, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", as_sql)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(second.get_absolute_url()).status_code == 200
+    assert len(queries) == DETAIL_QUERIES
+    # The related cases' names (their keys differ from page to page), and the cache's debts.
+    assert compiled == ["ppci_lib.CacheDebt"] * DEBT + ["casebook.Initiative"], compiled
 
 
 def looks_up(sql):

@@ -1,0 +1,118 @@
+"""An initiative's page reads it with queries compiled once (``ppci.lib.prepared``): what it
+reads must be what ``Initiative.objects.for_detail()`` reads, in both languages, for drafts
+only when asked, and with no query left for the page to make."""
+
+import pytest
+from django.db import connection
+from django.db.models import Prefetch
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+
+from casebook.models import (
+    DETAIL_READ,
+    Initiative,
+    Partnership,
+    Status,
+    initiative_for_page,
+)
+from ppci.lib.prepared import Prepared
+from tests.factories import make_initiative, make_partner
+
+pytestmark = pytest.mark.django_db
+
+
+def what_a_page_reads(initiative):
+    """Everything the page takes from the initiative, as plain values."""
+    return {
+        "fields": {
+            field.attname: getattr(initiative, field.attname)
+            for field in Initiative._meta.concrete_fields
+        },
+        "title": initiative.title,
+        "city": initiative.city and (initiative.city.slug, initiative.city.name),
+        "themes": [theme.slug for theme in initiative.themes.all()],
+        "fundings": [funding.slug for funding in initiative.fundings.all()],
+        "issues": [issue.slug for issue in initiative.issues.all()],
+        "partnerships": [
+            (p.pk, p.role, p.partner.slug, p.partner.name, p.description)
+            for p in initiative.partnerships.all()
+        ],
+        "figures": [
+            (f.pk, f.display_value, f.period, f.source and f.source.key)
+            for f in initiative.figures.all()
+        ],
+        "sources": [(s.pk, s.key, s.title) for s in initiative.sources.all()],
+    }
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_the_page_reads_each_case_as_for_detail_does(casebook, language):
+    with translation.override(language):
+        expected = {i.slug: what_a_page_reads(i) for i in Initiative.objects.for_detail()}
+        assert len(expected) >= 9
+        for slug, read in expected.items():
+            initiative = initiative_for_page(slug, drafts=True)
+            with CaptureQueriesContext(connection) as queries:
+                assert what_a_page_reads(initiative) == read, slug
+                # Each partnership, figure and source knows its initiative without a query.
+                for relation in ("partnerships", "figures", "sources"):
+                    for item in getattr(initiative, relation).all():
+                        assert item.initiative is initiative
+            assert len(queries) == 0, [query["sql"] for query in queries]
+        # Several of them have partners, figures and sources to compare.
+        assert sum(bool(read["figures"]) for read in expected.values()) >= 5
+        assert sum(len(read["partnerships"]) > 1 for read in expected.values()) >= 5
+
+
+def test_partners_of_the_same_order_follow_their_name_in_the_readers_language(casebook):
+    initiative = Initiative.objects.published().first()
+    initiative.partnerships.all().delete()
+    for spanish, english in (("Alfa", "Zulu"), ("Zeta", "Alpha")):
+        partner = make_partner(name_es=spanish, name_en=english)
+        Partnership.objects.create(initiative=initiative, partner=partner, role="funder")
+    for language, names in (("es", ["Alfa", "Zeta"]), ("en", ["Alpha", "Zulu"])):
+        with translation.override(language):
+            read = initiative_for_page(initiative.slug)
+            assert [p.partner.name for p in read.partnerships.all()] == names
+
+
+def test_a_draft_is_read_for_staff_only(casebook):
+    draft = make_initiative(status=Status.DRAFT)
+    assert initiative_for_page(draft.slug) is None
+    assert initiative_for_page(draft.slug, drafts=True).pk == draft.pk
+    assert initiative_for_page("no-such-initiative", drafts=True) is None
+
+
+def test_a_slug_is_a_value_never_sql(casebook):
+    for slug in ("x' OR '1'='1", 'x" OR 1=1 --', "%s", "%(slug)s"):
+        assert initiative_for_page(slug, drafts=True) is None
+    assert Initiative.objects.count() >= 9
+
+
+def test_what_cannot_be_prepared_is_refused_when_it_is_compiled(casebook):
+    refused = [
+        Prepared(
+            lambda slug: Initiative.objects.prefetch_related("figures").filter(slug=slug), slug=str
+        ),
+        Prepared(lambda slug: Initiative.objects.only("slug").filter(slug=slug), slug=str),
+        Prepared(lambda slug: Initiative.objects.values("pk").filter(slug=slug), slug=str),
+        # The value never reaches the SQL.
+        Prepared(lambda slug: Initiative.objects.all(), slug=str),
+        Prepared(
+            lambda slug: Initiative.objects.prefetch_related(Prefetch("sources")).filter(slug=slug),
+            slug=str,
+        ),
+    ]
+    for prepared in refused:
+        with pytest.raises(ValueError):
+            prepared(slug="anything")
+
+
+def test_each_language_and_variant_has_its_own_sql(casebook):
+    slug = Initiative.objects.published().first().slug
+    for language in ("es", "en"):
+        with translation.override(language):
+            for variant in ("published", "drafts"):
+                assert DETAIL_READ("default", variant, slug=slug)[0].slug == slug
+    keys = {key[1:] for key in DETAIL_READ._compiled}
+    assert keys >= {("es", "published"), ("es", "drafts"), ("en", "published"), ("en", "drafts")}
