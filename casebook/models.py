@@ -16,7 +16,7 @@ from ppci.lib.history import message_comment
 from ppci.lib.locking import VersionedModel
 from ppci.lib.models import ChoiceLabels, ConstraintErrorsOnFields, SlugNamedModel, single_line
 from ppci.lib.numbers import format_amount, format_number, format_percent
-from ppci.lib.prepared import Prepared, attach
+from ppci.lib.prepared import Prepared, attach, read_together
 from ppci.lib.text import sort_name
 from ppci.lib.urls import slug_url
 
@@ -795,8 +795,8 @@ DETAIL_RELATIONS = {
     "sources": lambda: Source.objects.order_by("order", "pk"),
 }
 
-# The same reads as ``for_detail``, each compiled once (see ``ppci.lib.prepared``): the
-# initiative by its slug (variant: whether drafts are shown), then each relation by its key.
+# The same reads as ``for_detail``, each compiled once (see ``ppci.lib.prepared``), by the
+# initiative's slug: the initiative (variant: whether drafts are shown), then each relation.
 DETAIL_READ = Prepared(
     lambda variant, slug: (
         (Initiative.objects.all() if variant == "drafts" else Initiative.objects.published())
@@ -806,24 +806,25 @@ DETAIL_READ = Prepared(
     slug=str,
 )
 DETAIL_RELATION_READS = {
-    name: Prepared(
-        lambda initiative, related=related: related().filter(initiative=initiative), initiative=int
-    )
+    name: Prepared(lambda slug, related=related: related().filter(initiative__slug=slug), slug=str)
     for name, related in DETAIL_RELATIONS.items()
 }
 
 
 def initiative_for_page(slug, drafts=False):
     """The initiative of ``slug`` (published ones only, unless ``drafts``) with what its page
-    shows, as ``Initiative.objects.for_detail()`` reads it, or None."""
+    shows, as ``Initiative.objects.for_detail()`` reads it, or None. On PostgreSQL the four
+    reads are one round trip (``read_together``)."""
     using = router.db_for_read(Initiative)
-    found = DETAIL_READ(using, "drafts" if drafts else "published", slug=slug)
+    reads = [(DETAIL_READ, "drafts" if drafts else "published", {"slug": slug})]
+    reads += [(read, None, {"slug": slug}) for read in DETAIL_RELATION_READS.values()]
+    found, *related = read_together(using, reads)
     if not found:
         return None
     initiative = found[0]
     attach_terms(initiative, Terms.current())
-    for name, read in DETAIL_RELATION_READS.items():
-        attach(initiative, name, read(using, initiative=initiative.pk))
+    for name, objects in zip(DETAIL_RELATION_READS, related, strict=True):
+        attach(initiative, name, objects)
     return initiative
 
 

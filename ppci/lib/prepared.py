@@ -103,32 +103,68 @@ class Prepared:
 
     def __call__(self, using="default", variant=None, **values):
         """The instances the query finds with ``values``, in a list."""
+        (found,) = read_together(using, [(self, variant, values)])
+        return found
+
+    def statement(self, using, variant, values):
+        """The compiled query and its parameters, with ``values`` in their places."""
         compiled = self.compiled(using, variant)
         params = list(compiled.params)
         for name, position in zip(self.names, compiled.positions, strict=True):
             params[position] = values[name]
-        connection = connections[using]
-        with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, params)
-            rows = cursor.fetchall()
-        populators = get_related_populators(compiled.klass_info, compiled.select, using)
-        model, init_list, model_slice = compiled.model, compiled.init_list, compiled.model_slice
-        found = []
-        for row in rows:
-            if compiled.converters:
-                row = list(row)
-                for position, functions, expression in compiled.converters:
-                    value = row[position]
-                    for convert in functions:
-                        value = convert(value, expression, connection)
-                    row[position] = value
-            instance = model.from_db(using, init_list, row[model_slice])
-            for populator in populators:
-                populator.populate(row, instance)
-            for attribute, position in compiled.annotations:
-                setattr(instance, attribute, row[position])
-            found.append(instance)
-        return found
+        return compiled, params
+
+
+def instances(compiled, rows, using):
+    """The model instances of ``rows``, as Django's own iteration makes them."""
+    connection = connections[using]
+    populators = get_related_populators(compiled.klass_info, compiled.select, using)
+    model, init_list, model_slice = compiled.model, compiled.init_list, compiled.model_slice
+    found = []
+    for row in rows:
+        if compiled.converters:
+            row = list(row)
+            for position, functions, expression in compiled.converters:
+                value = row[position]
+                for convert in functions:
+                    value = convert(value, expression, connection)
+                row[position] = value
+        instance = model.from_db(using, init_list, row[model_slice])
+        for populator in populators:
+            populator.populate(row, instance)
+        for attribute, position in compiled.annotations:
+            setattr(instance, attribute, row[position])
+        found.append(instance)
+    return found
+
+
+def read_together(using, reads):
+    """The instances of each read, ``(prepared, variant, values)``, in a list each. On
+    PostgreSQL, whose connections here bind values on the client, the statements go together
+    in one round trip; elsewhere one after another."""
+    connection = connections[using]
+    statements = [prepared.statement(using, variant, values) for prepared, variant, values in reads]
+    together = (
+        connection.vendor == "postgresql"
+        and not connection.settings_dict["OPTIONS"].get("server_side_binding")
+        and len(statements) > 1
+    )
+    results = []
+    with connection.cursor() as cursor:
+        if together:
+            cursor.execute(
+                "; ".join(compiled.sql for compiled, _params in statements),
+                [value for _compiled, params in statements for value in params],
+            )
+            for index, (compiled, _params) in enumerate(statements):
+                if index and not cursor.nextset():
+                    raise RuntimeError("A statement sent together gave no result.")
+                results.append(instances(compiled, cursor.fetchall(), using))
+        else:
+            for compiled, params in statements:
+                cursor.execute(compiled.sql, params)
+                results.append(instances(compiled, cursor.fetchall(), using))
+    return results
 
 
 def attach(instance, relation, objects):
