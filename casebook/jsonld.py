@@ -20,12 +20,12 @@ Things are named by their page's address (``@id``), so that an initiative's part
 that partner's own page are recognisably the same organisation.
 """
 
-from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django_countries import countries
 
 from ppci.lib.jsonld import script
+from ppci.lib.urls import remembered_reverse
 
 from .models import Role
 
@@ -48,7 +48,7 @@ def page(request, main, name, kind="WebPage", **extra):
         "isPartOf": {
             "@type": "WebSite",
             "name": _("PPCI Case Book"),
-            "url": absolute(request, reverse("casebook:home")),
+            "url": absolute(request, remembered_reverse("casebook:home")),
         },
         "mainEntity": main,
         **extra,
@@ -95,7 +95,7 @@ def theme_term(request, theme):
         "inDefinedTermSet": {
             "@type": "DefinedTermSet",
             "name": _("Five work themes"),
-            "url": absolute(request, reverse("casebook:themes")),
+            "url": absolute(request, remembered_reverse("casebook:themes")),
         },
     }
 

@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
 from django.utils.translation import get_language, get_language_info, override
 from django.utils.translation import gettext_lazy as _
+
+from ppci.lib.urls import remembered_reverse
 
 MAIN_NAVIGATION = [
     ("casebook:list", _("Initiatives")),
@@ -23,9 +25,9 @@ def page_in_language(request, code):
         try:
             if match is None or not match.view_name:
                 raise NoReverseMatch
-            path = reverse(match.view_name, args=match.args, kwargs=match.kwargs)
+            path = remembered_reverse(match.view_name, match.args, match.kwargs)
         except NoReverseMatch:
-            return reverse("casebook:home")
+            return remembered_reverse("casebook:home")
     query = request.GET.urlencode()
     return f"{path}?{query}" if query else path
 
@@ -55,7 +57,7 @@ def site(request):
         )
     navigation = []
     for name, label in MAIN_NAVIGATION:
-        url = reverse(name)
+        url = remembered_reverse(name)
         navigation.append({"url": url, "label": label, "current": request.path == url})
     return {
         "main_navigation": navigation,

@@ -154,6 +154,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "ppci.context_processors.site",
             ],
+            # {% url %} reverses each view once per language (ppci/lib/urltag.py).
+            "builtins": ["ppci.lib.urltag"],
         },
     },
 ]
