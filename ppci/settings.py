@@ -183,6 +183,11 @@ PG_OPTIONS = {
     # to compiling a query that runs once.
     "jit": os.environ.get("PG_JIT", "off"),
 }
+# A case's page sends its reads as statements prepared once in each connection's server
+# session (ppci/lib/prepared.py), which PostgreSQL then does not plan again on each visit.
+# Off behind a pooler that gives each transaction another server session (PgBouncer's
+# transaction mode).
+PG_PREPARED_STATEMENTS = envbool("PG_PREPARED_STATEMENTS", True)
 # Parallel workers for the one statement of a search that matches and ranks every initiative
 # (a common word at network scale); 0 for none.
 SEARCH_PARALLEL_WORKERS = envint("PG_SEARCH_PARALLEL_WORKERS", 2)

@@ -15,7 +15,7 @@ from casebook.models import (
     Status,
     initiative_for_page,
 )
-from ppci.lib.prepared import Prepared
+from ppci.lib.prepared import Prepared, numbered
 from tests.factories import make_initiative, make_partner
 
 pytestmark = pytest.mark.django_db
@@ -116,3 +116,59 @@ def test_each_language_and_variant_has_its_own_sql(casebook):
                 assert DETAIL_READ("default", variant, slug=slug)[0].slug == slug
     keys = {key[1:] for key in DETAIL_READ._compiled}
     assert keys >= {("es", "published"), ("es", "drafts"), ("en", "published"), ("en", "drafts")}
+
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="statements prepared on a PostgreSQL server"
+)
+
+
+def the_reads(client, initiative):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(initiative.get_absolute_url()).status_code == 200
+    (reads,) = [query["sql"] for query in queries if "EXECUTE" in query["sql"]]
+    return reads
+
+
+@postgresql_only
+def test_a_connection_prepares_the_reads_of_a_case_once(client, casebook):
+    first, second = Initiative.objects.published().order_by("pk")[:2]
+    the_reads(client, first)  # prepared by this connection, now or by an earlier test
+    reads = the_reads(client, second)
+    assert reads.count("EXECUTE ") == 4
+    assert "PREPARE" not in reads and "SELECT" not in reads
+    assert second.slug in reads
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_statements_lost_by_the_session_are_prepared_again(client, casebook):
+    first, second = Initiative.objects.published().order_by("pk")[:2]
+    the_reads(client, first)
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")  # as a pooler or another tool would
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(second.get_absolute_url())
+    assert response.status_code == 200
+    assert second.title in response.content.decode()
+    # Refused once, then deallocated, prepared and run again.
+    sent = [query["sql"] for query in queries if "EXECUTE" in query["sql"]]
+    assert len(sent) == 2
+    assert sent[1].startswith("DEALLOCATE ALL; PREPARE ")
+    assert the_reads(client, first).count("PREPARE") == 0
+
+
+@postgresql_only
+def test_without_prepared_statements_the_reads_still_go_together(client, casebook, settings):
+    settings.PG_PREPARED_STATEMENTS = False
+    initiative = Initiative.objects.published().order_by("pk").first()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(initiative.get_absolute_url())
+    assert response.status_code == 200
+    (reads,) = [q["sql"] for q in queries if q["sql"].count("SELECT") >= 4 and "; " in q["sql"]]
+    assert "EXECUTE" not in reads and "PREPARE" not in reads
+
+
+def test_placeholders_are_numbered_and_percent_signs_kept():
+    sql = "SELECT a FROM t WHERE b = %s AND c LIKE '%%x' AND d IN (%s, %s)"
+    assert numbered(sql) == "SELECT a FROM t WHERE b = $1 AND c LIKE '%%x' AND d IN ($2, $3)"

@@ -9,16 +9,24 @@ queryset compiles to can depend on each), with markers in place of the values, a
 puts the values in the markers' places and makes model instances from the rows as Django's
 own iteration does (``select_related`` objects and annotations included).
 
+Several reads go together (``read_together``): on PostgreSQL, in one round trip, each as an
+``EXECUTE`` of a statement prepared once in the connection's server session, so that the
+server does not plan it again on each visit either (``PG_PREPARED_STATEMENTS``; off behind a
+pooler that hands each transaction another server session). Elsewhere, one after another.
+
 What it does not do: ``prefetch_related`` (a queryset's prefetches are left out; read them
 with their own ``Prepared`` and ``attach`` them), ``values()``, deferred fields, extra
 columns, or any value that changes the *shape* of the SQL (an ``__in`` list's length): such a
 queryset is refused when it is compiled.
 """
 
+import hashlib
+import re
 import threading
 from dataclasses import dataclass
 
-from django.db import connections
+from django.conf import settings
+from django.db import DatabaseError, connections
 from django.db.models.query import ModelIterable, get_related_populators
 from django.utils import translation
 
@@ -31,6 +39,8 @@ MARKERS = {str: "\x00prepared\x00", int: -7_301_946_028_815_377}
 class Compiled:
     sql: str
     params: tuple
+    name: str  # of the statement prepared on a PostgreSQL server
+    numbered: str  # the SQL with $1, $2, … for its parameters, as PREPARE takes it
     positions: tuple  # where each value goes in ``params``
     model: type
     init_list: list
@@ -91,6 +101,8 @@ class Prepared:
         return Compiled(
             sql=sql,
             params=params,
+            name="ppci_" + hashlib.sha256(sql.encode()).hexdigest()[:24],
+            numbered=numbered(sql),
             positions=tuple(positions),
             model=klass_info["model"],
             init_list=[column[0].target.attname for column in select[start:end]],
@@ -138,10 +150,19 @@ def instances(compiled, rows, using):
     return found
 
 
+def numbered(sql):
+    """``sql`` with ``$1``, ``$2``, … for its ``%s``, its ``%%`` left for the cursor."""
+    count = iter(range(1, len(sql)))
+    return PLACEHOLDER.sub(lambda m: m[0] if m[0] == "%%" else f"${next(count)}", sql)
+
+
+PLACEHOLDER = re.compile(r"%[%s]")
+
+
 def read_together(using, reads):
-    """The instances of each read, ``(prepared, variant, values)``, in a list each. On
-    PostgreSQL, whose connections here bind values on the client, the statements go together
-    in one round trip; elsewhere one after another."""
+    """The instances of each read, ``(prepared, variant, values)``, in a list each: on
+    PostgreSQL, whose connections here bind values on the client, in one round trip (see
+    ``on_the_server``); elsewhere one after another."""
     connection = connections[using]
     statements = [prepared.statement(using, variant, values) for prepared, variant, values in reads]
     together = (
@@ -149,22 +170,92 @@ def read_together(using, reads):
         and not connection.settings_dict["OPTIONS"].get("server_side_binding")
         and len(statements) > 1
     )
-    results = []
-    with connection.cursor() as cursor:
-        if together:
-            cursor.execute(
-                "; ".join(compiled.sql for compiled, _params in statements),
-                [value for _compiled, params in statements for value in params],
-            )
-            for index, (compiled, _params) in enumerate(statements):
-                if index and not cursor.nextset():
-                    raise RuntimeError("A statement sent together gave no result.")
-                results.append(instances(compiled, cursor.fetchall(), using))
-        else:
+    if not together:
+        with connection.cursor() as cursor:
+            found = []
             for compiled, params in statements:
                 cursor.execute(compiled.sql, params)
-                results.append(instances(compiled, cursor.fetchall(), using))
-    return results
+                found.append(instances(compiled, cursor.fetchall(), using))
+            return found
+    if not settings.PG_PREPARED_STATEMENTS:
+        sql = "; ".join(compiled.sql for compiled, _params in statements)
+        rows = _together(connection, sql, [value for _c, params in statements for value in params])
+    else:
+        rows = on_the_server(connection, statements)
+    if len(rows) != len(statements):
+        raise RuntimeError("The statements sent together gave another number of results.")
+    return [
+        instances(compiled, found, using)
+        for (compiled, _params), found in zip(statements, rows, strict=True)
+    ]
+
+
+def _together(connection, sql, params):
+    """The rows of each statement of ``sql`` that gives rows, in a list each."""
+    rows = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while True:
+            if cursor.description is not None:
+                rows.append(cursor.fetchall())
+            if not cursor.nextset():
+                return rows
+
+
+class ServerSession:
+    """The statements prepared in the server session of one database connection of Django's:
+    ``names``, and whether they are still known (an error may have come before or after a
+    PREPARE: ``known`` is then False, and the next batch deallocates them all first)."""
+
+    def __init__(self, raw):
+        self.raw = raw
+        self.names = set()
+        self.known = True
+
+    @classmethod
+    def of(cls, connection):
+        session = getattr(connection, "_prepared_statements", None)
+        if session is None or session.raw is not connection.connection:
+            session = connection._prepared_statements = cls(connection.connection)
+        return session
+
+
+# The errors of a session whose prepared statements are not what it was told: deallocated
+# elsewhere (26000), prepared already (42P05), or planned for columns a migration has since
+# changed ("cached plan must not change result type", 0A000).
+STALE_STATEMENTS = {"26000", "42P05", "0A000"}
+
+
+def on_the_server(connection, statements):
+    """The rows of each statement: sent in one round trip as EXECUTEs of statements prepared
+    in the connection's server session, preparing first those it has not yet. A session whose
+    statements have gone stale is cleared and the batch sent again, once, where no
+    transaction is under way to be lost."""
+    connection.ensure_connection()
+    session = ServerSession.of(connection)
+    for attempt in (1, 2):
+        parts = [] if session.known else ["DEALLOCATE ALL"]
+        names = set(session.names) if session.known else set()
+        params = []
+        for compiled, values in statements:
+            if compiled.name not in names:
+                parts.append(f"PREPARE {compiled.name} AS {compiled.numbered}")
+                names.add(compiled.name)
+            arguments = ", ".join(["%s"] * len(values))
+            parts.append(
+                f"EXECUTE {compiled.name}({arguments})" if values else f"EXECUTE {compiled.name}"
+            )
+            params.extend(values)
+        try:
+            rows = _together(connection, "; ".join(parts), params)
+        except DatabaseError as error:
+            session.known = False
+            code = getattr(getattr(error, "__cause__", None), "sqlstate", None)
+            if attempt == 1 and code in STALE_STATEMENTS and not connection.in_atomic_block:
+                continue
+            raise
+        session.names, session.known = names, True
+        return rows
 
 
 def attach(instance, relation, objects):
