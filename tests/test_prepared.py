@@ -126,7 +126,8 @@ postgresql_only = pytest.mark.skipif(
 def the_reads(client, initiative):
     with CaptureQueriesContext(connection) as queries:
         assert client.get(initiative.get_absolute_url()).status_code == 200
-    (reads,) = [query["sql"] for query in queries if "EXECUTE" in query["sql"]]
+    # The case's own reads (its related cases' names are read by key, after them).
+    (reads,) = [query["sql"] for query in queries if initiative.slug in query["sql"]]
     return reads
 
 
@@ -152,7 +153,7 @@ def test_statements_lost_by_the_session_are_prepared_again(client, casebook):
     assert response.status_code == 200
     assert second.title in response.content.decode()
     # Refused once, then deallocated, prepared and run again.
-    sent = [query["sql"] for query in queries if "EXECUTE" in query["sql"]]
+    sent = [query["sql"] for query in queries if second.slug in query["sql"]]
     assert len(sent) == 2
     assert sent[1].startswith("DEALLOCATE ALL; PREPARE ")
     assert the_reads(client, first).count("PREPARE") == 0
@@ -172,3 +173,50 @@ def test_without_prepared_statements_the_reads_still_go_together(client, caseboo
 def test_placeholders_are_numbered_and_percent_signs_kept():
     sql = "SELECT a FROM t WHERE b = %s AND c LIKE '%%x' AND d IN (%s, %s)"
     assert numbered(sql) == "SELECT a FROM t WHERE b = $1 AND c LIKE '%%x' AND d IN ($2, $3)"
+
+
+def test_a_values_list_gives_the_tuples_django_gives(casebook):
+    keys = list(Initiative.objects.order_by("pk").values_list("pk", flat=True)[:3])
+    by_orm = Initiative.objects.rewrite(False).filter(pk__in=keys).order_by("pk")
+    fields = ("country", "pk", "city__name_en", "title_es", "published_at", "year_founded")
+    expected = list(by_orm.values_list(*fields))
+    prepared = Prepared(
+        lambda pks: (
+            Initiative.objects.rewrite(False).filter(pk__in=pks).order_by("pk").values_list(*fields)
+        ),
+        pks=(int, int, int),
+    )
+    assert prepared(pks=keys) == expected
+    # A key given twice finds its row once, as in the ORM.
+    assert prepared(pks=[keys[0], keys[0], keys[0]]) == expected[:1]
+    with pytest.raises(ValueError):
+        prepared(pks=keys[:2])
+
+
+def test_related_cases_are_named_a_few_at_a_time(casebook):
+    from casebook.related import NAMES_AT_ONCE, NAMES_READ
+
+    keys = list(Initiative.objects.published().order_by("pk").values_list("pk", flat=True))
+    assert len(keys) > NAMES_AT_ONCE
+    pairs = [
+        (NAMES_READ, None, {"pks": keys[at : at + NAMES_AT_ONCE]})
+        for at in range(0, NAMES_AT_ONCE * (len(keys) // NAMES_AT_ONCE), NAMES_AT_ONCE)
+    ]
+    from ppci.lib.prepared import read_together
+
+    found = [row[:2] for rows in read_together("default", pairs) for row in rows]
+    expected = Initiative.objects.filter(pk__in=keys[: len(found)]).values_list("pk", "slug")
+    assert sorted(found) == sorted(expected)
+
+
+def test_flat_and_named_values_lists_are_refused():
+    for made in (
+        lambda slug: (
+            Initiative.objects.rewrite(False).filter(slug=slug).values_list("pk", flat=True)
+        ),
+        lambda slug: (
+            Initiative.objects.rewrite(False).filter(slug=slug).values_list("pk", named=True)
+        ),
+    ):
+        with pytest.raises(ValueError):
+            Prepared(made, slug=str)(slug="x")

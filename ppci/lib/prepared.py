@@ -7,7 +7,8 @@ SQL differs only in one value. A ``Prepared`` query is a function of a few value
 a queryset; it is compiled once for each database, language and ``variant`` (the SQL a
 queryset compiles to can depend on each), with markers in place of the values, and each run
 puts the values in the markers' places and makes model instances from the rows as Django's
-own iteration does (``select_related`` objects and annotations included).
+own iteration does (``select_related`` objects and annotations included), or, for a
+``values_list()`` queryset, the tuples Django's would give.
 
 Several reads go together (``read_together``): on PostgreSQL, in one round trip, each as an
 ``EXECUTE`` of a statement prepared once in the connection's server session, so that the
@@ -15,9 +16,10 @@ server does not plan it again on each visit either (``PG_PREPARED_STATEMENTS``; 
 pooler that hands each transaction another server session). Elsewhere, one after another.
 
 What it does not do: ``prefetch_related`` (a queryset's prefetches are left out; read them
-with their own ``Prepared`` and ``attach`` them), ``values()``, deferred fields, extra
-columns, or any value that changes the *shape* of the SQL (an ``__in`` list's length): such a
-queryset is refused when it is compiled.
+with their own ``Prepared`` and ``attach`` them), ``values()``, a flat or named
+``values_list()``, deferred fields, extra columns, or a value that changes the *shape* of the
+SQL (an ``__in`` list takes a fixed number of values, see ``Prepared``): such a queryset is
+refused when it is compiled.
 """
 
 import hashlib
@@ -27,12 +29,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import DatabaseError, connections
-from django.db.models.query import ModelIterable, get_related_populators
+from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 from django.utils import translation
 
-# What stands for a value of each type while the SQL is compiled: a value no query is given,
-# found again among the compiled parameters.
-MARKERS = {str: "\x00prepared\x00", int: -7_301_946_028_815_377}
+# What stands for an integer while the SQL is compiled: values no query is given, found again
+# among the compiled parameters (a text's stand-in names it: see ``_markers``).
+INT_MARKER = -7_301_946_028_815_377
 
 
 @dataclass(frozen=True)
@@ -49,13 +51,15 @@ class Compiled:
     klass_info: dict
     annotations: tuple  # (attribute, position) of each annotation
     converters: tuple  # (position, converters, expression) of each column that has any
+    values: bool  # rows as tuples (values_list), not instances
+    order: tuple | None  # the positions of the values_list's fields, where they differ
 
 
 class Prepared:
     def __init__(self, build, **types):
         """``build(**markers)`` gives the queryset (``build(variant, **markers)`` with a
-        variant), given a marker for each value; ``types`` name the values and their types
-        (``str`` or ``int``)."""
+        variant), given a marker for each value; ``types`` name the values and their types:
+        ``str``, ``int``, or a tuple of them for a list of that many values (``pk__in``)."""
         self.build = build
         self.names = tuple(types)
         self.types = types
@@ -71,13 +75,27 @@ class Prepared:
                 self._compiled[key] = found
         return found
 
+    def _markers(self):
+        markers, count = {}, 0
+        for name, kind in self.types.items():
+            kinds = kind if isinstance(kind, tuple) else (kind,)
+            made = []
+            for number, each in enumerate(kinds):
+                count += 1
+                made.append(
+                    INT_MARKER - count if each is int else f"\x00prepared:{name}:{number}\x00"
+                )
+            markers[name] = made if isinstance(kind, tuple) else made[0]
+        return markers
+
     def _compile(self, using, variant):
-        markers = {name: MARKERS[kind] for name, kind in self.types.items()}
-        if len(set(self.types.values())) != len(self.types):
-            raise ValueError("A prepared query takes at most one value of each type.")
+        markers = self._markers()
         queryset = self.build(variant, **markers) if variant is not None else self.build(**markers)
-        if queryset._prefetch_related_lookups or queryset._iterable_class is not ModelIterable:
-            raise ValueError("A prepared query makes model instances, with no prefetches.")
+        values = queryset._iterable_class is ValuesListIterable
+        if queryset._prefetch_related_lookups or not (
+            values or queryset._iterable_class is ModelIterable
+        ):
+            raise ValueError("A prepared query makes instances or tuples, with no prefetches.")
         if queryset.query.deferred_loading != (frozenset(), True) or queryset.query.extra:
             raise ValueError("A prepared query reads whole rows, without extra columns.")
         compiler = queryset.query.get_compiler(using=using)
@@ -85,32 +103,48 @@ class Prepared:
         params = tuple(params)
         positions = []
         for name in self.names:
-            marker = markers[name]
-            found = [i for i, value in enumerate(params) if type(value) is type(marker)
-                     and value == marker]  # fmt: skip
-            if len(found) != 1:
-                raise ValueError(f"The value {name!r} must appear once in the query's SQL.")
-            positions.append(found[0])
+            each = markers[name] if isinstance(markers[name], list) else [markers[name]]
+            places = []
+            for marker in each:
+                found = [i for i, value in enumerate(params) if type(value) is type(marker)
+                         and value == marker]  # fmt: skip
+                if len(found) != 1:
+                    raise ValueError(f"The value {name!r} must appear once in the query's SQL.")
+                places.append(found[0])
+            positions.append(tuple(places) if isinstance(markers[name], list) else places[0])
         select, klass_info = compiler.select, compiler.klass_info
-        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         fields = [column for column, _sql, _alias in select[: compiler.col_count]]
         converters = tuple(
             (position, tuple(functions), expression)
             for position, (functions, expression) in compiler.get_converters(fields).items()
         )
+        order = None
+        if values:  # as Django's ValuesListIterable puts the fields in the order asked
+            query = queryset.query
+            names = [*query.extra_select, *query.values_select, *query.annotation_select]
+            asked = [
+                *queryset._fields,
+                *(f for f in query.annotation_select if f not in queryset._fields),
+            ]
+            if queryset._fields and asked != names:
+                order = tuple(names.index(name) for name in asked)
+        else:
+            start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         return Compiled(
             sql=sql,
             params=params,
             name="ppci_" + hashlib.sha256(sql.encode()).hexdigest()[:24],
             numbered=numbered(sql),
             positions=tuple(positions),
-            model=klass_info["model"],
-            init_list=[column[0].target.attname for column in select[start:end]],
-            model_slice=slice(start, end),
+            model=queryset.model if values else klass_info["model"],
+            init_list=[] if values else [column[0].target.attname for column in select[start:end]],
+            model_slice=slice(0) if values else slice(start, end),
             select=select,
             klass_info=klass_info,
-            annotations=tuple((compiler.annotation_col_map or {}).items()),
+            annotations=() if values else tuple((compiler.annotation_col_map or {}).items()),
             converters=converters,
+            values=values,
+            order=order,
         )
 
     def __call__(self, using="default", variant=None, **values):
@@ -123,24 +157,39 @@ class Prepared:
         compiled = self.compiled(using, variant)
         params = list(compiled.params)
         for name, position in zip(self.names, compiled.positions, strict=True):
-            params[position] = values[name]
+            if isinstance(position, tuple):
+                given = list(values[name])
+                if len(given) != len(position):
+                    raise ValueError(f"{name!r} takes {len(position)} values.")
+                for place, value in zip(position, given, strict=True):
+                    params[place] = value
+            else:
+                params[position] = values[name]
         return compiled, params
 
 
 def instances(compiled, rows, using):
-    """The model instances of ``rows``, as Django's own iteration makes them."""
+    """The model instances of ``rows``, or their tuples, as Django's own iteration makes them."""
     connection = connections[using]
-    populators = get_related_populators(compiled.klass_info, compiled.select, using)
-    model, init_list, model_slice = compiled.model, compiled.init_list, compiled.model_slice
-    found = []
-    for row in rows:
-        if compiled.converters:
+    converted = rows
+    if compiled.converters:
+        converted = []
+        for row in rows:
             row = list(row)
             for position, functions, expression in compiled.converters:
                 value = row[position]
                 for convert in functions:
                     value = convert(value, expression, connection)
                 row[position] = value
+            converted.append(row)
+    if compiled.values:
+        if compiled.order:
+            return [tuple(row[position] for position in compiled.order) for row in converted]
+        return [tuple(row) for row in converted]
+    populators = get_related_populators(compiled.klass_info, compiled.select, using)
+    model, init_list, model_slice = compiled.model, compiled.init_list, compiled.model_slice
+    found = []
+    for row in converted:
         instance = model.from_db(using, init_list, row[model_slice])
         for populator in populators:
             populator.populate(row, instance)
@@ -160,28 +209,25 @@ PLACEHOLDER = re.compile(r"%[%s]")
 
 
 def read_together(using, reads):
-    """The instances of each read, ``(prepared, variant, values)``, in a list each: on
-    PostgreSQL, whose connections here bind values on the client, in one round trip (see
-    ``on_the_server``); elsewhere one after another."""
+    """The instances (or tuples) of each read, ``(prepared, variant, values)``, in a list
+    each: on PostgreSQL, whose connections here bind values on the client, in one round trip
+    (as prepared statements, see ``on_the_server``); elsewhere one after another."""
     connection = connections[using]
     statements = [prepared.statement(using, variant, values) for prepared, variant, values in reads]
-    together = (
-        connection.vendor == "postgresql"
-        and not connection.settings_dict["OPTIONS"].get("server_side_binding")
-        and len(statements) > 1
-    )
-    if not together:
-        with connection.cursor() as cursor:
-            found = []
-            for compiled, params in statements:
-                cursor.execute(compiled.sql, params)
-                found.append(instances(compiled, cursor.fetchall(), using))
-            return found
-    if not settings.PG_PREPARED_STATEMENTS:
+    binds_on_the_client = connection.vendor == "postgresql" and not connection.settings_dict[
+        "OPTIONS"
+    ].get("server_side_binding")
+    if binds_on_the_client and settings.PG_PREPARED_STATEMENTS:
+        rows = on_the_server(connection, statements)
+    elif binds_on_the_client and len(statements) > 1:
         sql = "; ".join(compiled.sql for compiled, _params in statements)
         rows = _together(connection, sql, [value for _c, params in statements for value in params])
     else:
-        rows = on_the_server(connection, statements)
+        with connection.cursor() as cursor:
+            rows = []
+            for compiled, params in statements:
+                cursor.execute(compiled.sql, params)
+                rows.append(cursor.fetchall())
     if len(rows) != len(statements):
         raise RuntimeError("The statements sent together gave another number of results.")
     return [
