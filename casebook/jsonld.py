@@ -70,11 +70,12 @@ def geo(city):
 
 
 def city_place(request, city):
+    url = absolute(request, city.get_absolute_url())
     return {
         "@type": "City",
-        "@id": absolute(request, city.get_absolute_url()),
+        "@id": url,
         "name": city.name,
-        "url": absolute(request, city.get_absolute_url()),
+        "url": url,
         "geo": geo(city),
         "address": {
             "@type": "PostalAddress",
@@ -86,12 +87,13 @@ def city_place(request, city):
 
 
 def theme_term(request, theme):
+    url = absolute(request, theme.get_absolute_url())
     return {
         "@type": "DefinedTerm",
-        "@id": absolute(request, theme.get_absolute_url()),
+        "@id": url,
         "name": theme.name,
         "termCode": theme.slug,
-        "url": absolute(request, theme.get_absolute_url()),
+        "url": url,
         "inDefinedTermSet": {
             "@type": "DefinedTermSet",
             "name": _("Five work themes"),
@@ -101,21 +103,23 @@ def theme_term(request, theme):
 
 
 def organization(request, partner):
+    url = absolute(request, partner.get_absolute_url())
     return {
         "@type": "Organization",
-        "@id": absolute(request, partner.get_absolute_url()),
+        "@id": url,
         "name": partner.name,
-        "url": absolute(request, partner.get_absolute_url()),
+        "url": url,
         "sameAs": partner.website,
     }
 
 
 def project_reference(request, initiative):
+    url = absolute(request, initiative.get_absolute_url())
     return {
         "@type": "Project",
-        "@id": absolute(request, initiative.get_absolute_url()) + "#initiative",
+        "@id": url + "#initiative",
         "name": initiative.title,
-        "url": absolute(request, initiative.get_absolute_url()),
+        "url": url,
     }
 
 
@@ -142,12 +146,18 @@ def initiative(request, initiative):
     location.setdefault("address", {})["addressCountry"] = str(initiative.country)
     if initiative.place:
         location = {**location, "description": initiative.place}
+    url = absolute(request, initiative.get_absolute_url())
+    # Each partner once, however many roles it plays.
+    organizations = {
+        partnership.partner_id: organization(request, partnership.partner)
+        for partnership in partnerships
+    }
     project = {
         "@type": "Project",
-        "@id": absolute(request, initiative.get_absolute_url()) + "#initiative",
+        "@id": url + "#initiative",
         "name": initiative.title,
         "description": initiative.summary,
-        "url": absolute(request, initiative.get_absolute_url()),
+        "url": url,
         "foundingDate": year(initiative.year_founded),
         "dissolutionDate": year(initiative.year_ended),
         "location": location,
@@ -156,12 +166,12 @@ def initiative(request, initiative):
             {
                 "@type": "OrganizationRole",
                 "roleName": partnership.get_role_display(),
-                "member": organization(request, partnership.partner),
+                "member": organizations[partnership.partner_id],
             }
             for partnership in partnerships
         ],
-        "funder": [organization(request, partner) for partner in funders.values()],
-        "sponsor": [organization(request, partner) for partner in sponsors.values()],
+        "funder": [organizations[key] for key in funders],
+        "sponsor": [organizations[key] for key in sponsors],
     }
     themes = [theme_term(request, theme) for theme in initiative.themes.all()]
     return script(page(request, project, initiative.title, about=themes))
