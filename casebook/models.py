@@ -802,6 +802,7 @@ DETAIL_READ = Prepared(
         (Initiative.objects.all() if variant == "drafts" else Initiative.objects.published())
         .with_term_keys()
         .filter(slug=slug)
+        .order_by()  # one row at most: not the list's order, which SQLite sorts for
     ),
     slug=str,
 )

@@ -23,6 +23,7 @@ refused when it is compiled.
 """
 
 import hashlib
+import itertools
 import re
 import threading
 from dataclasses import dataclass
@@ -201,7 +202,7 @@ def instances(compiled, rows, using):
 
 def numbered(sql):
     """``sql`` with ``$1``, ``$2``, … for its ``%s``, its ``%%`` left for the cursor."""
-    count = iter(range(1, len(sql)))
+    count = itertools.count(1)
     return PLACEHOLDER.sub(lambda m: m[0] if m[0] == "%%" else f"${next(count)}", sql)
 
 
@@ -212,6 +213,8 @@ def read_together(using, reads):
     """The instances (or tuples) of each read, ``(prepared, variant, values)``, in a list
     each: on PostgreSQL, whose connections here bind values on the client, in one round trip
     (as prepared statements, see ``on_the_server``); elsewhere one after another."""
+    if not reads:
+        return []
     connection = connections[using]
     statements = [prepared.statement(using, variant, values) for prepared, variant, values in reads]
     binds_on_the_client = connection.vendor == "postgresql" and not connection.settings_dict[
