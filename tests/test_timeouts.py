@@ -5,6 +5,7 @@ request ran out of time gets a page that says so, not a server error."""
 import pytest
 from django.core.signals import request_finished, request_started
 from django.db import OperationalError, connection, connections
+from django.db.backends.signals import connection_created
 
 from casebook import views
 
@@ -28,7 +29,9 @@ def in_a_request():
 
 @pytest.fixture
 def short_limit(settings):
-    """A limit of a fifth of a second, on a new connection (where the limit is set)."""
+    """A limit of a fifth of a second, on a new connection (where the limit is set). On
+    PostgreSQL it is set on the connection and on any connection opened while the test runs:
+    a request closes a connection older than CONN_MAX_AGE and opens another."""
     if connection.vendor == "sqlite":
         settings.SQLITE_STATEMENT_TIMEOUT = 200
         connections["default"].close()
@@ -36,9 +39,16 @@ def short_limit(settings):
         yield
         connections["default"].close()
     else:
-        with connection.cursor() as cursor:
-            cursor.execute("SET statement_timeout = 200")
+
+        def limit(sender, connection, **kwargs):
+            with connection.cursor() as cursor:
+                cursor.execute("SET statement_timeout = 200")
+
+        connection_created.connect(limit)
+        connection.ensure_connection()
+        limit(None, connection)
         yield
+        connection_created.disconnect(limit)
         with connection.cursor() as cursor:
             cursor.execute("SET statement_timeout = DEFAULT")
 
