@@ -3,6 +3,7 @@ import xml.etree.ElementTree as ET
 from urllib.parse import urlsplit
 
 import pytest
+from django.db import connection
 
 from casebook.models import Initiative
 from tests.factories import make_initiative, make_partner, make_theme
@@ -12,6 +13,9 @@ pytestmark = pytest.mark.django_db
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 XHTML = "{http://www.w3.org/1999/xhtml}"
+# The queries a case's page saves on PostgreSQL, which takes the case and its partnerships,
+# figures and sources in one round trip.
+TOGETHER = 3 if connection.vendor == "postgresql" else 0
 
 
 def links_in_main(html):
@@ -115,14 +119,15 @@ def test_the_initiative_page_takes_the_same_queries_with_one_or_three_related(
     client.get("/en/initiatives/")
     # The case with the keys of its themes, issues and ways of funding (1), those terms,
     # read once per change of content (3), its partnerships, figures and sources (3), the
-    # related cases' names and places (1).
-    with django_assert_num_queries(8):
+    # related cases' names and places (1). PostgreSQL reads the case and its three relations
+    # in one round trip.
+    with django_assert_num_queries(8 - TOGETHER):
         response = client.get("/en/initiatives/case/")
     assert len(response.context["related"]) == 1
     make_initiative(themes=[theme], partners=[club], figures=3)
     make_initiative(themes=[theme], partners=[make_partner(kind="sports-team")])
     client.get("/en/initiatives/")
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(8 - TOGETHER):
         response = client.get("/en/initiatives/case/")
     assert len(response.context["related"]) == 3
     assert response.context["related"][0].reasons[0] == "Also works with a sports team"
@@ -136,8 +141,8 @@ def test_related_cases_follow_the_case_book_as_it_changes(client, db, django_ass
     client.get("/en/initiatives/case/")
     # The case with the keys of its terms (1), its partnerships, figures and sources (3), and
     # its related cases' names (1): they are scored from the case book's index, built for the
-    # first request after a change.
-    with django_assert_num_queries(5):
+    # first request after a change. PostgreSQL reads the first four in one round trip.
+    with django_assert_num_queries(5 - TOGETHER):
         response = client.get("/en/initiatives/case/")
     assert [case.slug for case in response.context["related"]] == ["first"]
     make_initiative(slug="second", title_en="Second neighbour", themes=[theme], partners=[club])
