@@ -14,6 +14,7 @@ import collections
 import contextlib
 import csv
 import datetime
+import functools
 import io
 import itertools
 import json
@@ -348,21 +349,16 @@ class Plain:
 
 @dataclass(frozen=True)
 class Translated:
-    """The row's text ``name`` in the export's language, else in the other."""
+    """The row's text ``name`` in the export's language, else in the other: the database
+    reads it so (see ``Export.tables``), always a text."""
 
     name: str
 
-    def names(self, export):
-        spanish, english = f"{self.name}_es", f"{self.name}_en"
-        return (english, spanish) if export.language == "en" else (spanish, english)
-
     def __call__(self, export):
-        first, second = map(attrgetter, self.names(export))
-        return lambda row: first(row) or second(row) or ""
+        return attrgetter(self.name)
 
     def source(self, export):
-        first, second = self.names(export)
-        return f'(row.{first} or row.{second} or "")'
+        return f"row.{self.name}"
 
 
 class Keyed:
@@ -451,15 +447,10 @@ class CityOf(Keyed):
     """(slug, name) of the initiative's city, if it has one."""
 
     def key(self):
-        read = attrgetter("city_slug", "city_name_es", "city_name_en")
-        return read, "(row.city_slug, row.city_name_es, row.city_name_en)"
+        return attrgetter("city_slug", "city_name"), "(row.city_slug, row.city_name)"
 
     def value_of(self, export):
-        def city(key):
-            slug, spanish, english = key
-            return (slug, in_language(spanish, english, export.language)) if slug else None
-
-        return city
+        return lambda key: key if key[0] else None
 
 
 class CountryOf(Keyed):
@@ -880,10 +871,10 @@ class Export:
         position), so each only moves forward."""
 
         def names(table, *more):
-            return ["position", *(field.attname for _alias, field in streams[table][0]), *more]
+            return ["position", *(name for name, _sql, _field in streams[table][0]), *more]
 
         # The initiative's own fields, then its city's (under names of their own) and its links'.
-        initiative_names = names("initiatives")[:-3] + ["city_slug", "city_name_es", "city_name_en"]
+        initiative_names = names("initiatives")[:-2] + ["city_slug", "city_name"]
         initiative_names += ["theme_ids", "funding_ids", "issue_ids"]
         make_initiative = partial(tuple.__new__, row_class("InitiativeRow", initiative_names))
         nothing = Following(iter(()))
@@ -915,20 +906,17 @@ class Export:
             ]
             yield initiative
 
-    def partners(self, initiative, partnerships):
-        """Each partner once, with its roles together, in the order of its first partnership
-        (the order of the case's page, see ``tables``)."""
+    @staticmethod
+    def partners(initiative, partnerships):
+        """Each partner once (by its slug), with its roles together, in the order of its first
+        partnership (the order of the case's page, see ``tables``)."""
         by_partner = {}
-        first, second = (4, 3) if self.language == "en" else (3, 4)
-        for row in partnerships:
-            partner = by_partner.get(row[1])
+        for _position, slug, name, sector, kind, website, role in partnerships:
+            partner = by_partner.get(slug)
             if partner is None:
-                name = row[first] or row[second] or ""
-                by_partner[row[1]] = PartnerRow(
-                    initiative, row[2], name, row[5], row[6], [row[8]], row[7]
-                )
-            elif row[8] not in partner.roles:
-                partner.roles.append(row[8])
+                by_partner[slug] = PartnerRow(initiative, slug, name, sector, kind, [role], website)
+            elif role not in partner.roles:
+                partner.roles.append(role)
         return list(by_partner.values())
 
     # The queries: each a table's rows for the initiatives of ``keys``, in their order.
@@ -946,12 +934,29 @@ class Export:
             return f"{alias}.{quote(model._meta.get_field(name).column)}"
 
         def fields(alias, model, names):
-            return [(alias, model._meta.get_field(name)) for name in names]
+            """What a row reads of ``model``: (its name in the row, its SQL, the field whose
+            conversion its value takes, if any). A translated text is read once, in the
+            export's language, else in the other, else "": as the pages show it."""
+            read = []
+            for name in names:
+                field = model._meta.get_field(name)
+                if name in translated_fields(model):
+                    first, second = (
+                        (f"{name}_en", f"{name}_es")
+                        if self.language == "en"
+                        else (f"{name}_es", f"{name}_en")
+                    )
+                    sql = (
+                        f"COALESCE(NULLIF({column(alias, model, first)}, ''), "
+                        f"{column(alias, model, second)}, '')"
+                    )
+                    read.append((name, sql, None))
+                else:
+                    read.append((field.attname, f"{alias}.{quote(field.column)}", field))
+            return read
 
         def select(selected, rest, more=()):
-            columns = ", ".join(
-                [*(f"{alias}.{quote(field.column)}" for alias, field in selected), *more]
-            )
+            columns = ", ".join([*(sql for _name, sql, _field in selected), *more])
             return selected, f"SELECT o.position, {columns} FROM export_order o {rest}"
 
         # The keys of its themes, fundings and issues, each as one text: "3,1,5" (in no
@@ -968,7 +973,7 @@ class Export:
         return {
             "initiatives": select(
                 fields("i", Initiative, own_fields(Initiative, INITIATIVE_UNREAD))
-                + fields("c", City, ["slug", "name_es", "name_en"]),
+                + fields("c", City, ["slug", "name"]),
                 f"JOIN {table(Initiative, 'i')} ON {column('i', Initiative, 'id')} = o.id "
                 f"LEFT JOIN {table(City, 'c')} "
                 f"ON {column('c', City, 'id')} = {column('i', Initiative, 'city')} "
@@ -976,8 +981,7 @@ class Export:
                 links,
             ),
             "partnerships": select(
-                fields("p", Partnership, ["partner"])
-                + fields("pa", Partner, ["slug", "name_es", "name_en", "sector", "kind", "website"])
+                fields("pa", Partner, ["slug", "name", "sector", "kind", "website"])
                 + fields("p", Partnership, ["role"]),
                 f"JOIN {table(Partnership, 'p')} "
                 f"ON {column('p', Partnership, 'initiative')} = o.id "
@@ -991,7 +995,8 @@ class Export:
                 f"{column('p', Partnership, 'id')}",
             ),
             "figures": select(
-                fields("f", Figure, own_fields(Figure)) + fields("s", Source, ["key"]),
+                fields("f", Figure, own_fields(Figure, FIGURE_UNREAD))
+                + fields("s", Source, ["key"]),
                 f"JOIN {table(Figure, 'f')} ON {column('f', Figure, 'initiative')} = o.id "
                 f"LEFT JOIN {table(Source, 's')} "
                 f"ON {column('s', Source, 'id')} = {column('f', Figure, 'source')} "
@@ -999,7 +1004,7 @@ class Export:
                 f"{column('f', Figure, 'id')}",
             ),
             "sources": select(
-                fields("s", Source, own_fields(Source)),
+                fields("s", Source, own_fields(Source, SOURCE_UNREAD)),
                 f"JOIN {table(Source, 's')} ON {column('s', Source, 'initiative')} = o.id "
                 f"ORDER BY o.position, {column('s', Source, 'order')}, "
                 f"{column('s', Source, 'id')}",
@@ -1049,7 +1054,9 @@ class Export:
         cursor.execute(f"WITH export_order (id, position) AS ({order}) {sql}", parameters)
         connection = self.connection
         converters = []
-        for index, (_alias, field) in enumerate(fields, start=1):
+        for index, (_name, _sql, field) in enumerate(fields, start=1):
+            if field is None:
+                continue
             column = field.get_col(field.model._meta.db_table)
             found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
             if found:
@@ -1095,9 +1102,13 @@ def converting(functions, column, connection):
     return convert
 
 
-# What no column shows of an initiative, left unread: its search text, notes, workflow and
-# the sets the list filters by.
+# What no column shows, left unread: of an initiative, its key (the rows go by position), its
+# city's key (its city is read from its own table), search text, notes, workflow and the sets
+# the list filters by; of a figure or a source, its keys and its place in the list (the rows
+# come in order).
 INITIATIVE_UNREAD = {
+    "id",
+    "city",
     "search_document",
     "source_note",
     "review_comment",
@@ -1116,6 +1127,8 @@ INITIATIVE_UNREAD = {
     "partner_kinds",
     "figure_methods",
 }
+FIGURE_UNREAD = {"id", "initiative", "order", "source", "source_quote_language"}
+SOURCE_UNREAD = {"id", "initiative", "order"}
 
 
 def sector_rank(column):
@@ -1128,16 +1141,24 @@ def sector_rank(column):
 
 
 def own_fields(model, leave_out=()):
-    """Every column of ``model`` but those named in ``leave_out`` (a text's name leaves out
-    both languages): the texts as ``title_es`` and ``title_en`` (the export picks the
-    language), not as ``title``, the translation layer's own."""
-    names = {f.attname for f in model._meta.concrete_fields}
+    """Every field of ``model`` but those named in ``leave_out``, a translated text by its
+    own name (``title``, which ``Export.tables`` reads in one language), not by its
+    languages' (``title_es``, ``title_en``)."""
     return [
         f.name
         for f in model._meta.concrete_fields
-        if getattr(f, "translated_field", f).name not in leave_out
-        and f"{f.attname}_es" not in names
+        if not hasattr(f, "translated_field") and f.name not in leave_out
     ]
+
+
+@functools.cache
+def translated_fields(model):
+    """The names of ``model``'s translated texts: ``title`` of ``title_es`` and ``title_en``."""
+    return {
+        f.translated_field.name
+        for f in model._meta.concrete_fields
+        if hasattr(f, "translated_field")
+    }
 
 
 class Following:

@@ -112,3 +112,33 @@ def test_a_partners_website_is_on_its_page_and_in_both_exports(client, db):
     text = b"".join(client.get("/en/initiatives/export.csv").streaming_content).decode()
     (line,) = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     assert line["Partner websites"] == "River Club: https://river-club.example"
+
+
+@pytest.mark.parametrize("missing", ["", None])
+def test_a_text_missing_in_the_readers_language_comes_in_the_other(client, db, missing):
+    """As the pages show it: an initiative's, its city's, a partner's and a figure's texts."""
+    from casebook.models import Figure
+    from tests.factories import make_city
+
+    city = make_city(slug="lugar", name_es="Villa Sur", name_en=missing)
+    partner = make_partner(slug="solo-es", name_es="Asociación Vecinal", name_en=missing)
+    initiative = make_initiative(
+        slug="only-spanish",
+        title_es="Solo en castellano",
+        title_en=missing,
+        city=city,
+        partners=[(partner, "lead")],
+        figures=1,
+    )
+    Figure.objects.filter(initiative=initiative).update(label_es="Vecinos", label_en=missing)
+    item = read_json(client.get("/en/initiatives/export.json"))["results"][0]
+    assert item["title"] == "Solo en castellano"
+    assert item["city"] == {"code": "lugar", "label": "Villa Sur"}
+    assert item["partners"][0]["name"] == "Asociación Vecinal"
+    assert item["figures"][0]["label"] == "Vecinos"
+    row = read_csv(client.get("/en/initiatives/export.csv"))[0]
+    assert (row["Title"], row["City"]) == ("Solo en castellano", "Villa Sur")
+    assert row["Partners (roles)"] == "Asociación Vecinal (lead partner)"
+    Initiative = type(initiative)
+    Initiative.objects.filter(pk=initiative.pk).update(title_es=missing, title_en=missing)
+    assert read_json(client.get("/es/initiatives/export.json"))["results"][0]["title"] == ""
