@@ -18,7 +18,9 @@ import functools
 import io
 import itertools
 import json
+import queue
 import tempfile
+import threading
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
@@ -700,6 +702,10 @@ class Table:
 
 # Rows read from the database at a time (on PostgreSQL, a FETCH of a server-side cursor).
 CHUNK = 2000
+# The tables read by threads of their own, each on a connection of its own (see ``ReadAhead``)
+# where ``Export.reads_ahead``: on PostgreSQL the database works on them, in a process of its
+# own, while the request's thread reads the initiatives and writes the files.
+READ_AHEAD = ("partnerships", "figures")
 # On PostgreSQL the server keeps each query's rows from the moment it is sent (a cursor WITH
 # HOLD, outside any transaction), sorted, in memory up to work_mem and past it in a temporary
 # file that each chunk is read back from: with the server's default (4 MB) the rows of ten
@@ -840,24 +846,43 @@ class Export:
             "figures": self.with_figures,
             "sources": self.with_sources,
         }
-        with contextlib.ExitStack() as cursors:
+        tables = {name: query for name, query in self.tables().items() if wanted[name]}
+        with contextlib.ExitStack() as stack:
             streams = {}
+            if self.reads_ahead:
+                for name in READ_AHEAD:
+                    if name in tables:
+                        fields, sql = tables.pop(name)
+                        reader = stack.enter_context(ReadAhead(self, sql, keys, fields))
+                        streams[name] = (fields, reader)
             with self.working_memory():
-                for name, (fields, sql) in self.tables().items():
-                    if wanted[name]:
-                        # Every query is sent before the first row is read, with its cursor.
-                        cursor = cursors.enter_context(self.cursor())
-                        streams[name] = (fields, self.fetched(cursor, sql, keys, fields))
+                for name, (fields, sql) in tables.items():
+                    # Every query is sent before the first row is read, with its cursor.
+                    cursor = stack.enter_context(self.cursor())
+                    streams[name] = (fields, self.fetched(cursor, sql, keys, fields))
             yield from self.merged(streams)
 
+    @property
+    def reads_ahead(self):
+        """Whether ``READ_AHEAD``'s tables are read by threads of their own: on PostgreSQL,
+        with server-side cursors, outside a transaction (whose rows no other connection
+        sees)."""
+        connection = self.connection
+        return (
+            connection.vendor == "postgresql"
+            and self.server_side
+            and not connection.in_atomic_block
+        )
+
     @contextlib.contextmanager
-    def working_memory(self):
+    def working_memory(self, connection=None):
         """On PostgreSQL, while the queries are sent, as much memory for each as ``WORK_MEM``
-        (see there)."""
-        if self.connection.vendor != "postgresql" or not self.server_side:
+        (see there), on the export's connection or on ``connection``."""
+        connection = connection or self.connection
+        if connection.vendor != "postgresql" or not self.server_side:
             yield
             return
-        with self.connection.cursor() as cursor:
+        with connection.cursor() as cursor:
             cursor.execute("SELECT set_config('work_mem', %s, false)", [WORK_MEM])
             try:
                 yield
@@ -1016,13 +1041,15 @@ class Export:
         return not self.connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
 
     @contextlib.contextmanager
-    def cursor(self):
-        """A cursor that reads a chunk of rows at a time: on PostgreSQL, the server keeps the
-        rest (a server-side cursor), unless the settings turn those off. Closed at the end,
-        or when the export stops early; a connection already lost has nothing to close, and
-        the error that lost it is the one that counts."""
-        cursor = self.connection.chunked_cursor() if self.server_side else self.connection.cursor()
-        if self.connection.vendor == "postgresql":
+    def cursor(self, connection=None):
+        """A cursor (of the export's connection, or of ``connection``) that reads a chunk of
+        rows at a time: on PostgreSQL, the server keeps the rest (a server-side cursor), unless
+        the settings turn those off. Closed at the end, or when the export stops early; a
+        connection already lost has nothing to close, and the error that lost it is the one
+        that counts."""
+        connection = connection or self.connection
+        cursor = connection.chunked_cursor() if self.server_side else connection.cursor()
+        if connection.vendor == "postgresql":
             quick_timestamps(cursor.cursor)
         try:
             yield cursor
@@ -1048,11 +1075,16 @@ class Export:
         return "SELECT value AS id, key AS position FROM json_each(%s)", [json.dumps(keys)]
 
     def fetched(self, cursor, sql, keys, fields):
-        """The rows of ``sql`` for ``keys``, a chunk at a time, each value of ``fields``
-        converted as Django converts it (dates and decimals on SQLite)."""
+        """The rows of ``sql`` for ``keys``, read by ``cursor``."""
+        return itertools.chain.from_iterable(self.chunks(cursor, sql, keys, fields))
+
+    def chunks(self, cursor, sql, keys, fields):
+        """The rows of ``sql`` for ``keys``, read by ``cursor`` a chunk at a time (lists of
+        rows), each value of ``fields`` converted as Django converts it (dates and decimals on
+        SQLite)."""
         order, parameters = self.in_order(keys)
         cursor.execute(f"WITH export_order (id, position) AS ({order}) {sql}", parameters)
-        connection = self.connection
+        connection = cursor.db
         converters = []
         for index, (_name, _sql, field) in enumerate(fields, start=1):
             if field is None:
@@ -1064,17 +1096,78 @@ class Export:
 
         chunks = iter(partial(cursor.fetchmany, CHUNK), [])
         if not converters:
-            return itertools.chain.from_iterable(chunks)
+            return chunks
 
-        def converted():
-            for chunk in chunks:
-                for row in chunk:
-                    row = list(row)
-                    for index, convert in converters:
-                        row[index] = convert(row[index])
-                    yield row
+        def converted(row):
+            row = list(row)
+            for index, convert in converters:
+                row[index] = convert(row[index])
+            return row
 
-        return converted()
+        return (list(map(converted, chunk)) for chunk in chunks)
+
+
+class ReadAhead:
+    """The rows of one of an export's queries (``Export.chunks``), read by a thread of its own
+    on a database connection of its own, at most ``AHEAD`` chunks ahead of the request's
+    thread: the database sorts and sends them, and the driver reads them, while the request's
+    thread reads its own query and writes what came before. As a context manager it starts
+    the thread and gives the rows; leaving it stops the thread, which closes its cursor and
+    its connection. An error of the thread's is raised where the rows are read.
+
+    The thread's connection runs the statement wrappers of the export's connection at the
+    time (those that count a request's statements count these too), and its rows are what
+    was committed when its query was sent, as each of an export's queries already reads."""
+
+    AHEAD = 2
+    DONE = object()
+
+    def __init__(self, export, sql, keys, fields):
+        self.export, self.sql, self.keys, self.fields = export, sql, keys, fields
+        self.wrappers = list(export.connection.execute_wrappers)
+        self.chunks = queue.Queue(maxsize=self.AHEAD)
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self.read, name="export-read-ahead", daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self.rows()
+
+    def __exit__(self, *exc_info):
+        self.stopping.set()
+        while self.thread.is_alive():  # a chunk waiting for room is let go
+            with contextlib.suppress(queue.Empty):
+                self.chunks.get_nowait()
+            self.thread.join(0.05)
+
+    def rows(self):
+        while (chunk := self.chunks.get()) is not self.DONE:
+            if isinstance(chunk, BaseException):
+                raise chunk
+            yield from chunk
+
+    def read(self):
+        export = self.export
+        connection = connections.create_connection(export.initiatives.db)
+        connection.execute_wrappers.extend(self.wrappers)
+        try:
+            with export.working_memory(connection), export.cursor(connection) as cursor:
+                for chunk in export.chunks(cursor, self.sql, self.keys, self.fields):
+                    if not self.put(chunk):
+                        return
+            self.put(self.DONE)
+        except BaseException as error:  # raised where the rows are read
+            self.put(error)
+        finally:
+            connection.close()
+
+    def put(self, item):
+        """``item`` into the queue once it has room, unless the export stops meanwhile."""
+        while not self.stopping.is_set():
+            with contextlib.suppress(queue.Full):
+                self.chunks.put(item, timeout=0.1)
+                return True
+        return False
 
 
 def quick_timestamps(cursor):

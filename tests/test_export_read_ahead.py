@@ -1,0 +1,119 @@
+"""On PostgreSQL, outside a transaction, an export reads its partnerships and figures on
+connections of their own, in threads of their own (``casebook.exports.ReadAhead``). These
+tests commit their rows (``transaction=True``): a transaction's rows are seen by no other
+connection, and inside one the export reads everything on its own connection."""
+
+import json
+import threading
+
+import pytest
+from django.db import connection
+
+from casebook import exports
+from tests.factories import make_initiative, make_partner, make_theme
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="only PostgreSQL's exports read ahead"
+    ),
+]
+
+
+@pytest.fixture
+def cases():
+    theme = make_theme(slug="messaging", name_es="Mensajería", name_en="Messaging")
+    club = make_partner(slug="club", name_es="Club", name_en="Club", sector="private")
+    office = make_partner(
+        slug="office", name_es="Oficina", name_en="Office", sector="public", kind="police"
+    )
+    return [
+        make_initiative(
+            slug=f"case-{n}",
+            themes=[theme],
+            partners=[(club, "messenger"), (office, "lead"), (club, "funder")],
+            figures=n % 4,
+        )
+        for n in range(30)
+    ]
+
+
+def body(response):
+    return b"".join(response.streaming_content)
+
+
+def readers_alive():
+    return [t for t in threading.enumerate() if t.name == "export-read-ahead"]
+
+
+def backends():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.parametrize(
+    "url", ["/es/initiatives/export.json", "/en/initiatives/export-figures.csv"]
+)
+def test_reading_ahead_gives_the_same_file_as_reading_on_one_connection(
+    client, cases, monkeypatch, url
+):
+    started = []
+    enter = exports.ReadAhead.__enter__
+    monkeypatch.setattr(
+        exports.ReadAhead, "__enter__", lambda self: started.append(self) or enter(self)
+    )
+    ahead = body(client.get(url))
+    assert started, "the export read nothing ahead"
+    monkeypatch.setattr(exports, "READ_AHEAD", ())
+    assert ahead == body(client.get(url))
+    if url.endswith(".json"):
+        first = json.loads(ahead)["results"][0]
+        assert [p["slug"] for p in first["partners"]] == ["office", "club"]
+        assert [r["code"] for r in first["partners"][1]["roles"]] == ["messenger", "funder"]
+
+
+def test_a_download_stopped_early_stops_its_readers_and_closes_their_connections(
+    client, cases, monkeypatch
+):
+    monkeypatch.setattr(exports, "CHUNK", 2)  # many chunks: the readers wait for room
+    monkeypatch.setattr(exports, "PIECE", 1)  # a piece per initiative
+    before = backends()
+    response = client.get("/es/initiatives/export.json")
+    pieces = iter(response.streaming_content)
+    next(pieces)
+    next(pieces)
+    assert len(readers_alive()) == 2
+    response.close()
+    assert readers_alive() == []
+    assert backends() == before
+
+
+def test_an_error_of_a_reader_reaches_the_download(client, cases, monkeypatch):
+    chunks = exports.Export.chunks
+
+    def failing(self, cursor, sql, keys, fields):
+        if threading.current_thread().name == "export-read-ahead":
+            raise RuntimeError("the figures could not be read")
+        return chunks(self, cursor, sql, keys, fields)
+
+    monkeypatch.setattr(exports.Export, "chunks", failing)
+    response = client.get("/es/initiatives/export.json")
+    with pytest.raises(RuntimeError, match="the figures could not be read"):
+        body(response)
+    assert readers_alive() == []
+
+
+def test_the_readers_statements_count_as_the_requests_own(client, cases):
+    counted = []
+
+    def count(execute, sql, params, many, context):
+        counted.append(threading.current_thread().name)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        body(client.get("/es/initiatives/export.json"))
+    assert counted.count("export-read-ahead") >= 2  # the partnerships' and the figures'
