@@ -852,9 +852,13 @@ class Export:
             if self.reads_ahead:
                 for name in READ_AHEAD:
                     if name in tables:
-                        fields, sql = tables.pop(name)
-                        reader = stack.enter_context(ReadAhead(self, sql, keys, fields))
-                        streams[name] = (fields, reader)
+                        fields, sql = tables[name]
+                        try:
+                            rows = stack.enter_context(ReadAhead(self, sql, keys, fields))
+                        except DatabaseError:  # no connection to spare: read on its own
+                            continue
+                        streams[name] = (fields, rows)
+                        del tables[name]
             with self.working_memory():
                 for name, (fields, sql) in tables.items():
                     # Every query is sent before the first row is read, with its cursor.
@@ -1111,9 +1115,11 @@ class ReadAhead:
     """The rows of one of an export's queries (``Export.chunks``), read by a thread of its own
     on a database connection of its own, at most ``AHEAD`` chunks ahead of the request's
     thread: the database sorts and sends them, and the driver reads them, while the request's
-    thread reads its own query and writes what came before. As a context manager it starts
-    the thread and gives the rows; leaving it stops the thread, which closes its cursor and
-    its connection. An error of the thread's is raised where the rows are read.
+    thread reads its own query and writes what came before. As a context manager it connects
+    (a refused connection is raised there, before anything was read: the export then reads the
+    table itself), starts the thread and gives the rows; leaving it stops the thread, which
+    closes its cursor and its connection. An error of the thread's is raised where the rows
+    are read.
 
     The thread's connection runs the statement wrappers of the export's connection at the
     time (those that count a request's statements count these too), and its rows are what
@@ -1124,12 +1130,21 @@ class ReadAhead:
 
     def __init__(self, export, sql, keys, fields):
         self.export, self.sql, self.keys, self.fields = export, sql, keys, fields
-        self.wrappers = list(export.connection.execute_wrappers)
+        self.connection = connections.create_connection(export.initiatives.db)
+        # Its statements count as the request's own.
+        self.connection.execute_wrappers.extend(export.connection.execute_wrappers)
         self.chunks = queue.Queue(maxsize=self.AHEAD)
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self.read, name="export-read-ahead", daemon=True)
 
     def __enter__(self):
+        self.connection.inc_thread_sharing()  # connected here, used and closed by the thread
+        try:
+            self.connection.ensure_connection()
+        except BaseException:
+            self.connection.close()
+            self.connection.dec_thread_sharing()
+            raise
         self.thread.start()
         return self.rows()
 
@@ -1147,9 +1162,7 @@ class ReadAhead:
             yield from chunk
 
     def read(self):
-        export = self.export
-        connection = connections.create_connection(export.initiatives.db)
-        connection.execute_wrappers.extend(self.wrappers)
+        export, connection = self.export, self.connection
         try:
             with export.working_memory(connection), export.cursor(connection) as cursor:
                 for chunk in export.chunks(cursor, self.sql, self.keys, self.fields):
@@ -1160,6 +1173,7 @@ class ReadAhead:
             self.put(error)
         finally:
             connection.close()
+            connection.dec_thread_sharing()
 
     def put(self, item):
         """``item`` into the queue once it has room, unless the export stops meanwhile."""

@@ -7,7 +7,7 @@ import json
 import threading
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 
 from casebook import exports
 from tests.factories import make_initiative, make_partner, make_theme
@@ -117,3 +117,25 @@ def test_the_readers_statements_count_as_the_requests_own(client, cases):
     with connection.execute_wrapper(count):
         body(client.get("/es/initiatives/export.json"))
     assert counted.count("export-read-ahead") >= 2  # the partnerships' and the figures'
+
+
+def test_with_no_connection_to_spare_the_export_reads_every_table_itself(
+    client, cases, monkeypatch
+):
+    whole = body(client.get("/es/initiatives/export.json"))
+    create, refused = exports.connections.create_connection, []
+
+    def refusing(alias):
+        made = create(alias)
+
+        def ensure_connection():
+            refused.append(made)
+            raise OperationalError("FATAL: sorry, too many clients already")
+
+        made.ensure_connection = ensure_connection
+        return made
+
+    monkeypatch.setattr(exports.connections, "create_connection", refusing)
+    assert body(client.get("/es/initiatives/export.json")) == whole
+    assert len(refused) == 2
+    assert readers_alive() == []
