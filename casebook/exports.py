@@ -27,6 +27,7 @@ from functools import partial
 from json.encoder import encode_basestring
 from operator import attrgetter, itemgetter
 
+from django.conf import settings
 from django.db import DatabaseError, connections
 from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import reverse
@@ -981,7 +982,10 @@ class Export:
                     )
                     read.append((name, sql, None))
                 else:
-                    read.append((field.attname, f"{alias}.{quote(field.column)}", field))
+                    sql = f"{alias}.{quote(field.column)}"
+                    if sqlite_reading(field, self.connection) is not None:
+                        sql = f"CAST({sql} AS TEXT)"  # as stored, for sqlite_reading
+                    read.append((field.attname, sql, field))
             return read
 
         def select(selected, rest, more=()):
@@ -1095,6 +1099,9 @@ class Export:
                 continue
             column = field.get_col(field.model._meta.db_table)
             found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+            quick = sqlite_reading(field, connection) if found else None
+            if quick is not None:
+                found = [] if quick is ISO_TEXT else [quick]
             if found:
                 converters.append((index, converting(found, column, connection)))
 
@@ -1193,6 +1200,36 @@ def quick_timestamps(cursor):
 
     oid = psycopg.postgres.types["timestamptz"].oid
     cursor.adapters.register_loader(oid, psycopg.adapters.get_loader(oid, Format.TEXT))
+
+
+# A date kept as it is stored (see ``sqlite_reading``).
+ISO_TEXT = object()
+
+
+def sqlite_reading(field, connection):
+    """On SQLite, what Django makes of a date or a timestamp (parsed by a converter of the
+    driver's, then by one of its own), made sooner from the ISO text SQLite keeps, read as
+    text (``CAST``, which the driver leaves alone). A date stays that text, ``2026-12-01``:
+    every file writes a date as just that. A timestamp is read by ``datetime.fromisoformat``,
+    in the connection's time zone unless the text has one, as Django reads it. ``ISO_TEXT``
+    for a date, a converter for a timestamp, None for anything else, or on other
+    databases."""
+    if connection.vendor != "sqlite":
+        return None
+    kind = field.get_internal_type()
+    if kind == "DateField":
+        return ISO_TEXT
+    if kind == "DateTimeField" and settings.USE_TZ:
+        zone = connection.timezone
+
+        def timestamp(value, expression, connection):
+            if value is None:
+                return None
+            value = datetime.datetime.fromisoformat(value)
+            return value if value.tzinfo else value.replace(tzinfo=zone)
+
+        return timestamp
+    return None
 
 
 def converting(functions, column, connection):

@@ -142,3 +142,23 @@ def test_a_text_missing_in_the_readers_language_comes_in_the_other(client, db, m
     Initiative = type(initiative)
     Initiative.objects.filter(pk=initiative.pk).update(title_es=missing, title_en=missing)
     assert read_json(client.get("/es/initiatives/export.json"))["results"][0]["title"] == ""
+
+
+def test_dates_and_times_are_written_as_iso_in_every_file(client, db):
+    """Read as the database keeps them (on SQLite, as text), written as the model's own."""
+    import datetime
+
+    from casebook.models import Figure
+
+    initiative = make_initiative(slug="dated", last_checked=datetime.date(2024, 2, 29), figures=1)
+    Figure.objects.filter(initiative=initiative).update(checked_on=datetime.date(2025, 1, 31))
+    initiative.refresh_from_db()
+    updated = initiative.updated_at.isoformat(timespec="seconds")
+    assert updated.endswith("+00:00")
+    item = read_json(client.get("/en/initiatives/export.json"))["results"][0]
+    assert (item["last_checked"], item["last_updated"]) == ("2024-02-29", updated)
+    assert item["figures"][0]["checked_on"] == "2025-01-31"
+    row = read_csv(client.get("/en/initiatives/export.csv"))[0]
+    assert (row["Record last checked"], row["Last updated"]) == ("2024-02-29", updated)
+    figure = read_csv(client.get("/en/initiatives/export-figures.csv"))[0]
+    assert figure["Checked on"] == "2025-01-31"
