@@ -1124,9 +1124,10 @@ class ReadAhead:
     thread: the database sorts and sends them, and the driver reads them, while the request's
     thread reads its own query and writes what came before. As a context manager it connects
     (a refused connection is raised there, before anything was read: the export then reads the
-    table itself), starts the thread and gives the rows; leaving it stops the thread, which
-    closes its cursor and its connection. An error of the thread's is raised where the rows
-    are read.
+    table itself), starts the thread and gives the rows; leaving it stops the thread (and
+    cancels a statement it still waits on: a download stopped early leaves no work behind),
+    which closes its cursor and its connection. An error of the thread's is raised where the
+    rows are read.
 
     The thread's connection runs the statement wrappers of the export's connection at the
     time (those that count a request's statements count these too), and its rows are what
@@ -1157,6 +1158,9 @@ class ReadAhead:
 
     def __exit__(self, *exc_info):
         self.stopping.set()
+        if self.thread.is_alive():  # a statement still running is cancelled
+            with contextlib.suppress(Exception):
+                self.connection.connection.cancel_safe(timeout=1)
         while self.thread.is_alive():  # a chunk waiting for room is let go
             with contextlib.suppress(queue.Empty):
                 self.chunks.get_nowait()

@@ -139,3 +139,44 @@ def test_with_no_connection_to_spare_the_export_reads_every_table_itself(
     assert body(client.get("/es/initiatives/export.json")) == whole
     assert len(refused) == 2
     assert readers_alive() == []
+
+
+def test_stopping_while_a_reader_waits_on_the_database_cancels_its_statement(cases, rf):
+    import time
+
+    import psycopg
+
+    from casebook.models import Figure, Initiative
+
+    export = exports.Export(Initiative.objects.published().order_by("pk"), rf.get("/"))
+    fields, sql = export.tables()["figures"]
+    keys = list(export.initiatives.values_list("pk", flat=True))
+    with psycopg.connect(**connection.get_connection_params()) as locker:
+        locker.execute(f"LOCK TABLE {Figure._meta.db_table} IN ACCESS EXCLUSIVE MODE")
+        reader = exports.ReadAhead(export, sql, keys, fields)
+        reader.__enter__()
+        for _ in range(400):  # until its query waits on the lock
+            if waiting_on_a_lock():
+                break
+            time.sleep(0.05)
+        assert waiting_on_a_lock()
+        stopping = threading.Thread(target=reader.__exit__, args=(None, None, None))
+        stopping.start()
+        # Without a cancel it would wait as long as the lock is held, or until the statement
+        # limit (20 s) stops its query.
+        stopping.join(10)
+        held = stopping.is_alive()
+        locker.rollback()
+    stopping.join()
+    assert not held
+    assert readers_alive() == []
+    assert not waiting_on_a_lock()
+
+
+def waiting_on_a_lock():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0] > 0
