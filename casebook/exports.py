@@ -113,7 +113,9 @@ class Column:
     the function that gives one row's value: ``Plain("slug")``, ``Translated("title")``,
     ``ChoiceOf("scale", Scale)`` and the other readers below, or a function of its own. A
     ``machine`` column holds the same codes, numbers or ISO dates in both languages.
-    ``json=False`` leaves it out of the JSON, which nests what the column spells out."""
+    ``json=False`` leaves it out of the JSON, which nests what the column spells out.
+    ``reads`` names the fields of the row that a ``value`` of its own reads (where the
+    database writes a table's JSON, see ``Table``, these are still read)."""
 
     key: str
     label: object
@@ -122,6 +124,7 @@ class Column:
     machine: bool = False
     format: str = "default"
     json: bool = True
+    reads: tuple = ()
 
     def headers(self):
         return [str(self.label)]
@@ -291,9 +294,10 @@ def json_text(value):
         return "null"
     if kind is int:
         return int.__repr__(value)
-    if kind is Decimal:
-        number = json_value(value)
-        return int.__repr__(number) if number.__class__ is int else float.__repr__(number)
+    if kind is Decimal:  # exactly, as the database writes it (see ``json_sql``)
+        if value == value.to_integral_value():
+            return int.__repr__(int(value))
+        return format(value.normalize(), "f")
     if kind is datetime.date:
         return '"' + value.isoformat() + '"'
     return dumps(json_value(value))
@@ -568,8 +572,13 @@ FIGURE_COLUMNS = [
     ),
     Column("key", _("Figure (key)"), Plain("key"), machine=True),
     Column("label", _("What was measured"), Translated("label")),
-    Column("wording", _("Figure as read"), wording),
-    Column("period", _("Period"), Plain("period")),
+    Column(
+        "wording",
+        _("Figure as read"),
+        wording,
+        reads=("value", "value_max", "unit", "qualifier", "direction"),
+    ),
+    Column("period", _("Period"), Plain("period"), reads=("period_start", "period_end")),
     Coded(
         "kind",
         _("Kind of figure"),
@@ -642,16 +651,43 @@ class Table:
     to follow). Each is one expression made for the export that reads and writes every
     column in turn (a column's ``source`` where it has one, else a call of its ``value``): ten
     thousand initiatives with their partners and figures call the columns a million times,
-    and a loop over the columns for each row would cost as much again."""
+    and a loop over the columns for each row would cost as much again.
 
-    def __init__(self, columns, export):
+    With ``in_sql``, the name of one of the export's tables (see ``Export.tables``), the
+    database writes the JSON of each column that reads a field of that table as it is (a
+    text, a number, a date or a vocabulary's code), each run of such columns as one text
+    (``segments``, SQL that ``Export.tables`` adds to the table's query), and the row reads
+    only the fields the other columns need (``reads``)."""
+
+    def __init__(self, columns, export, in_sql=None):
         self.columns = [column.bind(export) for column in columns]
+        self.segments, self.reads = [], None
+        written_in_sql = {}
+        if in_sql is not None:
+            export.written_in_sql[in_sql] = self
+            written_in_sql = export.json_in_sql(in_sql, self.columns)
+            self.reads = set()
+            for bound in self.columns:
+                if bound.column.json and bound.column.key not in written_in_sql:
+                    reads = bound.column.reads or [read_name(bound)]
+                    if None in reads:  # a reader of its own that does not say: all of them
+                        self.reads = None
+                        break
+                    self.reads.update(reads)
         namespace = {
             "text_json": encode_basestring,
             "int_json": int.__repr__,
             "DANGEROUS_STARTS": DANGEROUS_STARTS,
         }
-        cells, members = [], []
+        cells, members, segment = [], [], []
+
+        def end_segment():
+            if segment:
+                name = f"json_sql_{len(self.segments)}"
+                self.segments.append((name, " || ', ' || ".join(segment)))
+                members.append(f"{{row.{name}}}")
+                segment.clear()
+
         for index, bound in enumerate(self.columns):
             namespace.update(
                 {
@@ -679,9 +715,16 @@ class Table:
                     f"else json{index}(v))"
                 )
             cells.append(written if bound.width == 1 else "*" + written)
-            if bound.column.json:
-                key = encode_basestring(bound.column.key).replace("{", "{{").replace("}", "}}")
-                members.append(f"{key}: {{{member}}}")
+            if not bound.column.json:
+                continue
+            key = encode_basestring(bound.column.key)
+            if bound.column.key in written_in_sql:
+                segment.append(f"{sql_literal(key + ': ')} || {written_in_sql[bound.column.key]}")
+                continue
+            end_segment()
+            key = key.replace("{", "{{").replace("}", "}}")
+            members.append(f"{key}: {{{member}}}")
+        end_segment()
         head = "{{" + ", ".join(members)
         exec(  # the source is made above, of the columns' own names
             f"def cells(row):\n    return [{', '.join(cells)}]\n"
@@ -697,6 +740,53 @@ class Table:
 
     def json_list(self, rows):
         return "[" + ", ".join(map(self.json, rows)) + "]"
+
+
+def read_name(bound):
+    """The row's field that a column reads as it is (``Plain``, ``Translated`` and
+    ``ChoiceOf``), else None."""
+    value = bound.column.value
+    if isinstance(value, (Plain, Translated)) or type(value) is ChoiceOf:
+        return value.name
+    return None
+
+
+def sql_literal(text):
+    """``text`` as an SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def json_sql(bound, sql, field):
+    """SQL that writes the value of the column ``bound`` as ``Table.json`` does, given the
+    SQL that reads its field (of ``field``, or a translated text's); None where the column
+    is not one the database writes (``Table``'s ``in_sql``). On PostgreSQL: ``to_json``
+    escapes a text as Python's JSON does, a decimal is written as ``json_text`` writes it
+    (every digit, none after the point that is 0, no exponent), and a vocabulary's code is
+    looked up in what Python wrote of each of its values (``Coded``)."""
+    value = bound.column.value
+    if type(value) is ChoiceOf:
+        cases = " ".join(
+            f"WHEN {sql_literal(code)} THEN {sql_literal(bound.json[code])}"
+            for code in value.choices.values
+        )
+        unknown = (  # written with its code as its label, as ``choice`` does
+            f"CASE WHEN {sql} IS NULL OR {sql} = '' THEN 'null' ELSE "
+            f"""'{{"code": ' || to_json({sql})::text || ', "label": ' """
+            f"|| to_json({sql})::text || '}}' END"
+        )
+        return f"CASE {sql} {cases} ELSE {unknown} END"
+    if isinstance(value, Translated):
+        return f"to_json({sql})::text"
+    if not isinstance(value, Plain) or field is None:
+        return None
+    kind = field.get_internal_type()
+    if kind in ("CharField", "TextField", "SlugField", "URLField", "DateField"):
+        return f"COALESCE(to_json({sql})::text, 'null')"
+    if kind in ("IntegerField", "PositiveIntegerField", "PositiveSmallIntegerField"):
+        return f"COALESCE(CAST({sql} AS TEXT), 'null')"
+    if kind == "DecimalField" and field.decimal_places <= 2:
+        return f"COALESCE(CAST(trim_scale({sql}) AS TEXT), 'null')"
+    return None
 
 
 # Reading the rows ---------------------------------------------------------------------------
@@ -778,6 +868,7 @@ class Export:
         self.countries = {}
         self.choices = {}
         self.vocabularies, self.orders = {}, {}
+        self.written_in_sql = {}  # tables by name, see ``Table``
         placeholder = "initiative-slug-placeholder"
         self.url_parts = (
             request.build_absolute_uri(reverse("casebook:detail", kwargs={"slug": placeholder}))
@@ -951,42 +1042,68 @@ class Export:
 
     # The queries: each a table's rows for the initiatives of ``keys``, in their order.
 
+    # The tables whose JSON the database can write (``Table``'s ``in_sql``): their alias in
+    # the SQL of ``tables`` and their model.
+    WRITTEN_IN_SQL = {"figures": ("f", Figure)}
+
+    def json_in_sql(self, name, bounds):
+        """For ``Table``: the SQL that writes the JSON of each of ``bounds`` (columns of the
+        table ``name``) that the database writes, by its column's key. On PostgreSQL, which
+        writes it in a process of its own while this one writes the rest; elsewhere none."""
+        if self.connection.vendor != "postgresql":
+            return {}
+        alias, model = self.WRITTEN_IN_SQL[name]
+        own = set(own_fields(model))
+        written = {}
+        for bound in bounds:
+            field_name = read_name(bound)
+            if bound.column.json and field_name in own:
+                ((_name, sql, field),) = self.fields(alias, model, [field_name])
+                found = json_sql(bound, sql, field)
+                if found is not None:
+                    written[bound.column.key] = found
+        return written
+
+    def column(self, alias, model, name):
+        quote = self.connection.ops.quote_name
+        return f"{alias}.{quote(model._meta.get_field(name).column)}"
+
+    def fields(self, alias, model, names):
+        """What a row reads of ``model``: (its name in the row, its SQL, the field whose
+        conversion its value takes, if any). A translated text is read once, in the
+        export's language, else in the other, else "": as the pages show it."""
+        column = self.column
+        read = []
+        for name in names:
+            field = model._meta.get_field(name)
+            if name in translated_fields(model):
+                first, second = (
+                    (f"{name}_en", f"{name}_es")
+                    if self.language == "en"
+                    else (f"{name}_es", f"{name}_en")
+                )
+                sql = (
+                    f"COALESCE(NULLIF({column(alias, model, first)}, ''), "
+                    f"{column(alias, model, second)}, '')"
+                )
+                read.append((name, sql, None))
+            else:
+                sql = column(alias, model, name)
+                if sqlite_reading(field, self.connection) is not None:
+                    sql = f"CAST({sql} AS TEXT)"  # as stored, for sqlite_reading
+                read.append((field.attname, sql, field))
+        return read
+
     def tables(self):
         """Each table the export reads: its fields (model fields, by the alias of their table
         in the SQL) and its SQL, whose first column is the position of the row's initiative
-        and whose rows are in the order of the positions."""
+        and whose rows are in the order of the positions. A table whose JSON the database
+        writes (``written_in_sql``) reads that JSON and only the fields the rest needs."""
         quote = self.connection.ops.quote_name
+        column, fields = self.column, self.fields
 
         def table(model, alias):
             return f"{quote(model._meta.db_table)} {alias}"
-
-        def column(alias, model, name):
-            return f"{alias}.{quote(model._meta.get_field(name).column)}"
-
-        def fields(alias, model, names):
-            """What a row reads of ``model``: (its name in the row, its SQL, the field whose
-            conversion its value takes, if any). A translated text is read once, in the
-            export's language, else in the other, else "": as the pages show it."""
-            read = []
-            for name in names:
-                field = model._meta.get_field(name)
-                if name in translated_fields(model):
-                    first, second = (
-                        (f"{name}_en", f"{name}_es")
-                        if self.language == "en"
-                        else (f"{name}_es", f"{name}_en")
-                    )
-                    sql = (
-                        f"COALESCE(NULLIF({column(alias, model, first)}, ''), "
-                        f"{column(alias, model, second)}, '')"
-                    )
-                    read.append((name, sql, None))
-                else:
-                    sql = f"{alias}.{quote(field.column)}"
-                    if sqlite_reading(field, self.connection) is not None:
-                        sql = f"CAST({sql} AS TEXT)"  # as stored, for sqlite_reading
-                    read.append((field.attname, sql, field))
-            return read
 
         def select(selected, rest, more=()):
             columns = ", ".join([*(sql for _name, sql, _field in selected), *more])
@@ -1028,8 +1145,7 @@ class Export:
                 f"{column('p', Partnership, 'id')}",
             ),
             "figures": select(
-                fields("f", Figure, own_fields(Figure, FIGURE_UNREAD))
-                + fields("s", Source, ["key"]),
+                self.figure_fields() + fields("s", Source, ["key"]),
                 f"JOIN {table(Figure, 'f')} ON {column('f', Figure, 'initiative')} = o.id "
                 f"LEFT JOIN {table(Source, 's')} "
                 f"ON {column('s', Source, 'id')} = {column('f', Figure, 'source')} "
@@ -1043,6 +1159,19 @@ class Export:
                 f"{column('s', Source, 'id')}",
             ),
         }
+
+    def figure_fields(self):
+        """What the export reads of each figure: every field the files show, or, where the
+        database writes the figures' JSON, that JSON and the fields of the columns that it
+        does not write."""
+        names = own_fields(Figure, FIGURE_UNREAD)
+        table = self.written_in_sql.get("figures")
+        if table is None:
+            return self.fields("f", Figure, names)
+        if table.reads is not None:
+            names = [name for name in names if name in table.reads]
+        read = self.fields("f", Figure, names)
+        return read + [(name, sql, None) for name, sql in table.segments]
 
     @property
     def server_side(self):
@@ -1452,10 +1581,11 @@ def json_response(initiatives, request, filterset=None):
         }
         yield json.dumps(head, ensure_ascii=False)[:-1] + ', "results": ['
         export = Export(initiatives, request)
-        cases, partners, figures, sources = (
+        cases, partners, sources = (
             Table(columns, export)
-            for columns in (INITIATIVE_COLUMNS, PARTNER_COLUMNS, FIGURE_COLUMNS, SOURCE_COLUMNS)
+            for columns in (INITIATIVE_COLUMNS, PARTNER_COLUMNS, SOURCE_COLUMNS)
         )
+        figures = Table(FIGURE_COLUMNS, export, in_sql="figures")
         piece, size, separator = [], 0, ""
         for initiative in export:
             head = cases.json_head(initiative)
