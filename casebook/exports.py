@@ -784,7 +784,7 @@ def json_sql(bound, sql, field):
         return f"COALESCE(to_json({sql})::text, 'null')"
     if kind in ("IntegerField", "PositiveIntegerField", "PositiveSmallIntegerField"):
         return f"COALESCE(CAST({sql} AS TEXT), 'null')"
-    if kind == "DecimalField" and field.decimal_places <= 2:
+    if kind == "DecimalField":
         return f"COALESCE(CAST(trim_scale({sql}) AS TEXT), 'null')"
     return None
 
@@ -1164,13 +1164,14 @@ class Export:
         """What the export reads of each figure: every field the files show, or, where the
         database writes the figures' JSON, that JSON and the fields of the columns that it
         does not write."""
-        names = own_fields(Figure, FIGURE_UNREAD)
+        alias, model = self.WRITTEN_IN_SQL["figures"]
+        names = own_fields(model, FIGURE_UNREAD)
         table = self.written_in_sql.get("figures")
         if table is None:
-            return self.fields("f", Figure, names)
+            return self.fields(alias, model, names)
         if table.reads is not None:
             names = [name for name in names if name in table.reads]
-        read = self.fields("f", Figure, names)
+        read = self.fields(alias, model, names)
         return read + [(name, sql, None) for name, sql in table.segments]
 
     @property
