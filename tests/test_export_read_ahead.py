@@ -5,6 +5,7 @@ connection, and inside one the export reads everything on its own connection."""
 
 import json
 import threading
+import time
 
 import pytest
 from django.db import OperationalError, connection
@@ -55,6 +56,18 @@ def backends():
         return cursor.fetchone()[0]
 
 
+def backends_once_gone(expected):
+    """The count of other backends, given a few seconds to come down to `expected`: a backend
+    leaves pg_stat_activity a moment after its client has closed the connection (on a busy
+    machine, after this test asks). One still open stays counted."""
+    for _ in range(100):
+        count = backends()
+        if count <= expected:
+            return count
+        time.sleep(0.05)
+    return count
+
+
 @pytest.mark.parametrize(
     "url", ["/es/initiatives/export.json", "/en/initiatives/export-figures.csv"]
 )
@@ -89,7 +102,7 @@ def test_a_download_stopped_early_stops_its_readers_and_closes_their_connections
     assert len(readers_alive()) == 2
     response.close()
     assert readers_alive() == []
-    assert backends() == before
+    assert backends_once_gone(before) == before
 
 
 def test_an_error_of_a_reader_reaches_the_download(client, cases, monkeypatch):
@@ -142,8 +155,6 @@ def test_with_no_connection_to_spare_the_export_reads_every_table_itself(
 
 
 def test_stopping_while_a_reader_waits_on_the_database_cancels_its_statement(cases, rf):
-    import time
-
     import psycopg
 
     from casebook.models import Figure, Initiative
