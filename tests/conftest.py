@@ -2,13 +2,13 @@ import os
 
 import pytest
 from django.core.cache import cache
-from django.core.management import call_command
 from django.test.utils import override_settings
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from ppci.lib import pagecache
 from tests.factories import make_staff
+from tests.support import load_casebook
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -51,8 +51,8 @@ def _empty_caches():
 
 @pytest.fixture
 def casebook(db):
-    """The case book from fixtures/, loaded as `load_casebook` loads it."""
-    call_command("load_casebook", verbosity=0)
+    """The case book from fixtures/, as `load_casebook` loads it."""
+    load_casebook()
 
 
 # Property-based tests (Hypothesis): reproducible by default, the same examples on every run

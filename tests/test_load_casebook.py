@@ -1,4 +1,5 @@
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -6,6 +7,9 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.db import transaction
+
+from tests import support
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +112,21 @@ def test_every_city_of_the_case_book_has_its_centre_and_loading_again_keeps_it(c
     call_command("load_casebook", verbosity=0)
     again = dict(City.objects.values_list("slug", "latitude"))
     assert again == {slug: city.latitude for slug, city in cities.items()}
+
+
+def test_the_case_book_written_back_for_a_test_is_what_loading_writes(
+    django_assert_max_num_queries, capsys
+):
+    """Tests get the case book from `tests.support.load_casebook`, which loads it for real once
+    and from then on writes back the rows that load wrote. Written back, it must be exactly
+    what loading writes: loading for real on top of it finds every record as it would write it."""
+    with transaction.atomic():
+        support.load_casebook()  # for real, unless an earlier test loaded from the same rows
+        loaded = counts()
+        transaction.set_rollback(True)
+    with django_assert_max_num_queries(100):  # written back, not some 2,000 queries
+        support.load_casebook()
+    assert counts() == loaded
+    call_command("load_casebook")
+    assert counts() == loaded
+    assert re.search(r" 0 created, 0 updated, [1-9]\d* unchanged", capsys.readouterr().out)

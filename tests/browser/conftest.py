@@ -117,9 +117,9 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture
 def live_casebook(transactional_db, live_server):
     """The case book, committed so that the live server's thread sees it."""
-    from django.core.management import call_command
+    from tests.support import load_casebook
 
-    call_command("load_casebook", verbosity=0)
+    load_casebook()
     return live_server
 
 
