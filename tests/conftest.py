@@ -1,4 +1,7 @@
+import atexit
 import os
+import shutil
+import tempfile
 
 import pytest
 from django.core.cache import cache
@@ -9,6 +12,15 @@ from hypothesis import settings as hypothesis_settings
 from ppci.lib import pagecache
 from tests.factories import make_staff
 from tests.support import load_casebook
+
+# Under pytest-xdist (`-n auto`) each worker is a process with its own test database. What
+# lives outside the database is kept apart per worker too: the page generation file is named
+# after the database, and an in-memory SQLite database has the same name in every worker, so
+# each worker has a temporary folder of its own; the Redis tests use a database number of
+# their own (`tests.support.redis_url`).
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    tempfile.tempdir = tempfile.mkdtemp(prefix=f"ppci-tests-{os.environ['PYTEST_XDIST_WORKER']}-")
+    atexit.register(shutil.rmtree, tempfile.tempdir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session", autouse=True)

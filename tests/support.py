@@ -3,6 +3,7 @@
 bench/load.py reads the admin's forms with the same FormReader.
 """
 
+import os
 import re
 from html.parser import HTMLParser
 
@@ -17,6 +18,15 @@ from casebook.models import City, Initiative, Theme
 from partners.models import Kind, Partner, Sector
 from ppci.lib import pagecache
 from tests.factories import PASSWORD
+
+
+def redis_url():
+    """Redis for the tests of the shared cache: REDIS_URL, or database 15 of the local server;
+    14, 13, … for the second, third, … parallel worker (pytest-xdist), as a test empties its
+    database."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return os.environ.get("REDIS_URL", f"redis://127.0.0.1:6379/{15 - int(worker[2:])}")
+
 
 # Things in the case book, made directly with the ORM.
 

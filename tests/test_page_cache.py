@@ -12,7 +12,7 @@ from casebook.models import Initiative, Status
 from ppci.lib import pagecache
 from tests import support
 from tests.factories import make_initiative, make_partner, make_theme
-from tests.support import change_url, form_on, log_in
+from tests.support import change_url, form_on, log_in, redis_url
 
 pytestmark = pytest.mark.django_db
 
@@ -182,7 +182,7 @@ def test_it_can_be_turned_off(client, settings):
 @pytest.fixture
 def redis_cache(settings):
     """Django's own Redis backend, as production runs it with REDIS_URL."""
-    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
+    url = redis_url()
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
