@@ -179,7 +179,12 @@ def export_cut_mid_stream(base, server, database):
     header row has gone out; cut the server's database connection; the client must see an
     incomplete transfer, not a body that looks whole."""
     host, port = urllib.parse.urlsplit(base).netloc.split(":")
-    with psycopg.connect(f"{server}/{database}", autocommit=True) as other:
+    # The lock is held in a transaction; the backends are watched from outside it, as a
+    # transaction sees the activity of the others as it was when it first asked.
+    with (
+        psycopg.connect(f"{server}/{database}", autocommit=True) as other,
+        psycopg.connect(f"{server}/{database}", autocommit=True) as watcher,
+    ):
         with other.transaction():
             other.execute("LOCK TABLE casebook_initiative_themes IN ACCESS EXCLUSIVE MODE")
             connection = http.client.HTTPConnection(host, int(port), timeout=30)
@@ -190,7 +195,7 @@ def export_cut_mid_stream(base, server, database):
             check(b"slug" in first, "its header row arrives before the rows")
             waiting = []
             for _ in range(200):
-                waiting = other.execute(
+                waiting = watcher.execute(
                     "SELECT pid FROM pg_stat_activity"
                     " WHERE datname = %s AND wait_event_type = 'Lock'",
                     [database],
@@ -199,7 +204,7 @@ def export_cut_mid_stream(base, server, database):
                     break
                 time.sleep(0.05)
             check(len(waiting) == 1, "the export waits on its next read")
-            other.execute("SELECT pg_terminate_backend(%s)", [waiting[0][0]])
+            watcher.execute("SELECT pg_terminate_backend(%s)", [waiting[0][0]])
         try:
             response.read()
         except http.client.IncompleteRead:
