@@ -794,13 +794,14 @@ def json_sql(bound, sql, field):
 # Rows read from the database at a time (on PostgreSQL, a FETCH of a server-side cursor).
 CHUNK = 2000
 # The tables read by threads of their own, each on a connection of its own (see ``ReadAhead``)
-# where ``Export.reads_ahead``: on PostgreSQL the database works on them, in a process of its
-# own, while the request's thread reads the initiatives and writes the files.
-READ_AHEAD = ("partnerships", "figures")
-# On PostgreSQL the server keeps each query's rows from the moment it is sent (a cursor WITH
-# HOLD, outside any transaction), sorted, in memory up to work_mem and past it in a temporary
-# file that each chunk is read back from: with the server's default (4 MB) the rows of ten
-# thousand initiatives take that detour. An export asks for this much for each query while it
+# where ``Export.reads_ahead``: on PostgreSQL the database works on them, in processes of its
+# own, while the request's thread writes the files; the sources, a few rows, are read by the
+# request's thread.
+READ_AHEAD = ("initiatives", "partnerships", "figures")
+# On PostgreSQL the server sorts each query's rows (and, for a cursor kept past its transaction,
+# WITH HOLD, keeps them all) in memory up to work_mem and past it in a temporary file that each
+# chunk is read back from: with the server's default (4 MB) the rows of ten thousand
+# initiatives take that detour. An export asks for this much for each query while it
 # sends them (at most five at once), then gives it back.
 WORK_MEM = "16MB"
 # About how many characters of a file are sent at a time: a few hundred kilobytes in memory,
@@ -1305,6 +1306,10 @@ class ReadAhead:
     def read(self):
         export, connection = self.export, self.connection
         try:
+            # In a transaction of its own, the cursor is not kept past it (WITH HOLD, which
+            # works out every row before the first is sent): PostgreSQL sorts the rows, then
+            # works out the rest of each row (its JSON, its links) as it is fetched.
+            connection.set_autocommit(False)
             with export.working_memory(connection), export.cursor(connection) as cursor:
                 for chunk in export.chunks(cursor, self.sql, self.keys, self.fields):
                     if not self.put(chunk):

@@ -1,8 +1,9 @@
-"""On PostgreSQL, outside a transaction, an export reads its partnerships and figures on
-connections of their own, in threads of their own (``casebook.exports.ReadAhead``). These
+"""On PostgreSQL, outside a transaction, an export reads its initiatives, partnerships and
+figures on connections of their own, in threads of their own (``casebook.exports.ReadAhead``). These
 tests commit their rows (``transaction=True``): a transaction's rows are seen by no other
 connection, and inside one the export reads everything on its own connection."""
 
+import contextlib
 import json
 import threading
 import time
@@ -99,7 +100,7 @@ def test_a_download_stopped_early_stops_its_readers_and_closes_their_connections
     pieces = iter(response.streaming_content)
     next(pieces)
     next(pieces)
-    assert len(readers_alive()) == 2
+    assert len(readers_alive()) == len(exports.READ_AHEAD) == 3
     response.close()
     assert readers_alive() == []
     assert backends_once_gone(before) == before
@@ -110,12 +111,12 @@ def test_an_error_of_a_reader_reaches_the_download(client, cases, monkeypatch):
 
     def failing(self, cursor, sql, keys, fields):
         if threading.current_thread().name == "export-read-ahead":
-            raise RuntimeError("the figures could not be read")
+            raise RuntimeError("a table could not be read")
         return chunks(self, cursor, sql, keys, fields)
 
     monkeypatch.setattr(exports.Export, "chunks", failing)
     response = client.get("/es/initiatives/export.json")
-    with pytest.raises(RuntimeError, match="the figures could not be read"):
+    with pytest.raises(RuntimeError, match="a table could not be read"):
         body(response)
     assert readers_alive() == []
 
@@ -129,7 +130,8 @@ def test_the_readers_statements_count_as_the_requests_own(client, cases):
 
     with connection.execute_wrapper(count):
         body(client.get("/es/initiatives/export.json"))
-    assert counted.count("export-read-ahead") >= 2  # the partnerships' and the figures'
+    # The initiatives', the partnerships' and the figures'.
+    assert counted.count("export-read-ahead") >= 3
 
 
 def test_with_no_connection_to_spare_the_export_reads_every_table_itself(
@@ -150,8 +152,25 @@ def test_with_no_connection_to_spare_the_export_reads_every_table_itself(
 
     monkeypatch.setattr(exports.connections, "create_connection", refusing)
     assert body(client.get("/es/initiatives/export.json")) == whole
-    assert len(refused) == 2
+    assert len(refused) == 3
     assert readers_alive() == []
+
+
+def test_a_reader_keeps_no_cursor_past_its_transaction(client, cases, monkeypatch):
+    """A cursor kept past its transaction (WITH HOLD) has every row worked out, links and
+    JSON included, before the first is sent: a reader's rows come as they are worked out."""
+    cursor, held = exports.Export.cursor, []
+
+    @contextlib.contextmanager
+    def watched(self, connection=None):
+        with cursor(self, connection) as made:
+            if threading.current_thread().name == "export-read-ahead":
+                held.append(made.cursor.withhold)
+            yield made
+
+    monkeypatch.setattr(exports.Export, "cursor", watched)
+    body(client.get("/es/initiatives/export.json"))
+    assert held == [False, False, False]
 
 
 def test_stopping_while_a_reader_waits_on_the_database_cancels_its_statement(cases, rf):
