@@ -13,11 +13,11 @@ from ppci.lib import pagecache
 from tests.factories import make_staff
 from tests.support import load_casebook
 
-# Under pytest-xdist (`-n auto`) each worker is a process with its own test database. What
-# lives outside the database is kept apart per worker too: the page generation file is named
-# after the database, and an in-memory SQLite database has the same name in every worker, so
-# each worker has a temporary folder of its own; the Redis tests use a database number of
-# their own (`tests.support.redis_url`).
+# Under pytest-xdist (`-n auto`) each worker is a process with a test database of its own
+# (pytest-django adds the worker's name to it). What lives outside the database is kept apart
+# per worker too: each worker has a temporary folder of its own, where the page generation
+# file is written, and the Redis tests use a database number of their own
+# (`tests.support.redis_url`).
 if os.environ.get("PYTEST_XDIST_WORKER"):
     tempfile.tempdir = tempfile.mkdtemp(prefix=f"ppci-tests-{os.environ['PYTEST_XDIST_WORKER']}-")
     atexit.register(shutil.rmtree, tempfile.tempdir, ignore_errors=True)
