@@ -1277,6 +1277,13 @@ def machine(server, databases):
         "postgresql": (
             psql(server, "SELECT version()")[0][0] if "postgresql" in databases else None
         ),
+        # Off, the demo tables are never vacuumed while the benchmark runs: no visibility map,
+        # so no index-only scans, as on a server whose autovacuum has not yet reached them.
+        "postgresql_autovacuum": (
+            psql(server, "SELECT current_setting('autovacuum')")[0][0]
+            if "postgresql" in databases
+            else None
+        ),
         "sqlite": sqlite3.sqlite_version,
         "gunicorn": gunicorn,
         "wrk": wrk_version.splitlines()[0] if wrk_version else "",
