@@ -175,8 +175,8 @@ def test_a_case_page_compiles_none_of_its_queries(client, demo, monkeypatch):
     with CaptureQueriesContext(connection) as queries:
         assert client.get(second.get_absolute_url()).status_code == 200
     assert len(queries) == DETAIL_QUERIES
-    # Only whether the shared cache is owed a change.
-    assert compiled == ["ppci_lib.CacheDebt"] * DEBT, compiled
+    # Nor whether the shared cache is owed a change, asked on every request.
+    assert compiled == [], compiled
 
 
 def looks_up(sql):

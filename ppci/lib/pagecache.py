@@ -32,7 +32,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpResponsePermanentRedirect
@@ -124,6 +124,21 @@ def _request_done(sender, **kwargs):
     _request.__dict__.pop("generation", None)
 
 
+_debt_sql = {}
+
+
+def _debt_question(database):
+    """The SQL of ``CacheDebt.objects.exists()``, compiled once per database: it is asked on
+    every request, a page served from the cache included, and compiling it again each time
+    cost about as much as the round trip (a list page served from the cache on PostgreSQL,
+    10,000 initiatives, 2 workers: 914 → 990 requests/s)."""
+    found = _debt_sql.get(database.alias)
+    if found is None:
+        query = CacheDebt.objects.all().query.exists(limit=True)
+        found = _debt_sql[database.alias] = query.get_compiler(connection=database).as_sql()
+    return found
+
+
 def owes_the_cache():
     """Whether a change is still owed to the shared cache: asked in the database once per
     request (and at every call outside one), so that no process serves a page from before a
@@ -131,7 +146,9 @@ def owes_the_cache():
     if getattr(_request, "debts_checked", False):
         return False
     try:
-        owed = CacheDebt.objects.exists()
+        with connection.cursor() as cursor:
+            cursor.execute(*_debt_question(connection))
+            owed = cursor.fetchone() is not None
     except DatabaseError:
         # The database is away too: nothing can have been published meanwhile.
         logger.warning("Could not ask the database for the cache's debts.", exc_info=True)
