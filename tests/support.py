@@ -28,6 +28,22 @@ def redis_url():
     return os.environ.get("REDIS_URL", f"redis://127.0.0.1:6379/{15 - int(worker[2:])}")
 
 
+def compiled_models(monkeypatch):
+    """A list that gets the model of each query Django compiles into SQL from now on (the
+    test's ``monkeypatch`` undoes it)."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    compiled = []
+    original = SQLCompiler.as_sql
+
+    def as_sql(compiler, *args, **kwargs):
+        compiled.append(compiler.query.model._meta.label)
+        return original(compiler, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", as_sql)
+    return compiled
+
+
 # Things in the case book, made directly with the ORM.
 
 

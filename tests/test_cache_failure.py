@@ -12,11 +12,11 @@ import time
 import pytest
 import redis
 from django.db import connection
-from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 
 from casebook.models import Correction, Initiative
 from tests.factories import make_initiative
+from tests.support import compiled_models
 
 pytestmark = pytest.mark.django_db
 
@@ -176,14 +176,7 @@ def test_a_publish_while_redis_is_away_shows_once_it_is_back(
     assert "Published while Redis was away" in client.get("/en/initiatives/").content.decode()
     # And it caches again: the only question to the database is whether a debt is owed,
     # in SQL compiled once per process, not at each page served from the cache.
-    compiled = []
-    original = SQLCompiler.as_sql
-
-    def as_sql(compiler, *args, **kwargs):
-        compiled.append(compiler.query.model._meta.label)
-        return original(compiler, *args, **kwargs)
-
-    monkeypatch.setattr(SQLCompiler, "as_sql", as_sql)
+    compiled = compiled_models(monkeypatch)
     with CaptureQueriesContext(connection) as queries:
         again = client.get("/en/initiatives/")
     assert "Published while Redis was away" in again.content.decode()

@@ -6,13 +6,13 @@ address asked (each is new). Pinned at two sizes of the case book, on both datab
 import pytest
 from django.core.management import call_command
 from django.db import connection
-from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from casebook import way_on
 from casebook.models import Initiative
 from ppci.lib.pagecache import cache_is_shared
+from tests.support import compiled_models
 
 pytestmark = pytest.mark.django_db
 
@@ -164,14 +164,7 @@ def test_a_case_page_compiles_none_of_its_queries(client, demo, monkeypatch):
     took longer than running them."""
     first, second = Initiative.objects.published().filter(is_demo=True).order_by("pk")[:2]
     assert client.get(first.get_absolute_url()).status_code == 200
-    compiled = []
-    original = SQLCompiler.as_sql
-
-    def as_sql(compiler, *args, **kwargs):
-        compiled.append(compiler.query.model._meta.label)
-        return original(compiler, *args, **kwargs)
-
-    monkeypatch.setattr(SQLCompiler, "as_sql", as_sql)
+    compiled = compiled_models(monkeypatch)
     with CaptureQueriesContext(connection) as queries:
         assert client.get(second.get_absolute_url()).status_code == 200
     assert len(queries) == DETAIL_QUERIES
