@@ -9,6 +9,7 @@ import subprocess
 import threading
 import time
 
+import psycopg
 import pytest
 import redis
 from django.db import connection
@@ -271,3 +272,60 @@ def test_a_page_served_from_redis_makes_no_new_client(client, settings, redis_se
         again = client.get("/en/initiatives/")
         assert again.content == first.content
     assert len(made) == kept
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_page_served_from_redis_costs_one_round_trip_to_the_database(
+    client, settings, redis_server, monkeypatch
+):
+    """Whether a change is owed is the request's first question to the database, and stands
+    for Django's health check of a kept connection (CONN_HEALTH_CHECKS: a SELECT 1 before a
+    request's first query): one round trip, not two. A kept connection that broke meanwhile
+    is still replaced, and the visitor never sees it."""
+    from django.db import close_old_connections, connections
+
+    database = connections["default"]
+
+    server = redis_server()
+    use_redis(settings, server.port)
+    make_initiative(slug="kept", title_en="Kept in the cache")
+    assert "Kept in the cache" in client.get("/en/initiatives/").content.decode()
+    assert database.health_check_enabled
+    checks = []
+    original = type(database).is_usable
+
+    def is_usable(wrapper):
+        checks.append(wrapper.alias)
+        return original(wrapper)
+
+    monkeypatch.setattr(type(database), "is_usable", is_usable)
+    # Between two requests, as a server's handler does (the test client does not): a kept
+    # connection is to be checked before its next query.
+    close_old_connections()
+    with CaptureQueriesContext(database) as queries:
+        again = client.get("/en/initiatives/")
+    assert "Kept in the cache" in again.content.decode()
+    assert len(queries) == 1 and "cachedebt" in queries[0]["sql"]
+    assert checks == []
+
+    # The kept connection breaks between two requests: the server ends it (or, on SQLite,
+    # the file's handle is closed).
+    if database.vendor == "postgresql":
+        pid = database.connection.info.backend_pid
+        params = database.settings_dict
+        with psycopg.connect(
+            host=params["HOST"], port=params["PORT"] or 5432, user=params["USER"],
+            dbname=params["NAME"], autocommit=True,
+        ) as other:  # fmt: skip
+            other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    else:
+        database.connection.close()
+    close_old_connections()
+    with CaptureQueriesContext(database) as queries:
+        after = client.get("/en/initiatives/")
+    assert after.status_code == 200
+    assert "Kept in the cache" in after.content.decode()
+    # The question, asked again on a new connection when the kept one failed to answer.
+    assert all("cachedebt" in query["sql"] for query in queries) and queries
+    close_old_connections()
+    assert client.get("/en/initiatives/kept/").status_code == 200

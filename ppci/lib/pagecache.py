@@ -139,6 +139,33 @@ def _debt_question(database):
     return found
 
 
+def _ask_for_debts():
+    """Whether the database holds a debt. Asked first in a request, the question stands for
+    Django's health check of a kept connection (``CONN_HEALTH_CHECKS``: a ``SELECT 1``
+    before a request's first query): one round trip instead of two, for every request. A
+    connection that cannot answer is closed and the question asked again on a new one, as
+    the health check would have done."""
+    checking = (
+        connection.connection is not None
+        and connection.health_check_enabled
+        and not connection.health_check_done
+        and not connection.in_atomic_block
+    )
+    if checking:
+        connection.health_check_done = True
+        try:
+            return _debts_found()
+        except DatabaseError:
+            connection.close()
+    return _debts_found()
+
+
+def _debts_found():
+    with connection.cursor() as cursor:
+        cursor.execute(*_debt_question(connection))
+        return cursor.fetchone() is not None
+
+
 def owes_the_cache():
     """Whether a change is still owed to the shared cache: asked in the database once per
     request (and at every call outside one), so that no process serves a page from before a
@@ -146,9 +173,7 @@ def owes_the_cache():
     if getattr(_request, "debts_checked", False):
         return False
     try:
-        with connection.cursor() as cursor:
-            cursor.execute(*_debt_question(connection))
-            owed = cursor.fetchone() is not None
+        owed = _ask_for_debts()
     except DatabaseError:
         # The database is away too: nothing can have been published meanwhile.
         logger.warning("Could not ask the database for the cache's debts.", exc_info=True)
