@@ -1,3 +1,4 @@
+import functools
 from typing import NamedTuple
 
 import reversion
@@ -7,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models, router
 from django.db.models import F, Prefetch, Q
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -1040,6 +1042,18 @@ class KeyedByInitiativeManager(models.Manager):
         return self.get(initiative__slug=initiative_slug, key=key)
 
 
+@functools.cache
+def figure_words(language):
+    """The phrases of a figure's wording in ``language``, translated once per process: Django's
+    ``gettext`` cost more than the rest of the wording, and an export words thousands."""
+    with translation.override(language):
+        return {
+            "fall": gettext("a fall of %(value)s"),
+            "rise": gettext("a rise of %(value)s"),
+            "since": gettext("since %(year)s"),
+        }
+
+
 class Figure(ChoiceLabels, ConstraintErrorsOnFields, models.Model):
     """One measured fact: “homicides −40% 2006–2010” is a row, not a sentence."""
 
@@ -1284,9 +1298,9 @@ class Figure(ChoiceLabels, ConstraintErrorsOnFields, models.Model):
             return f"{sign}{text}"
         text = f"{self.get_qualifier_display()} {text}"
         if self.direction == Direction.DECREASE:
-            return _("a fall of %(value)s") % {"value": text}
+            return figure_words(language)["fall"] % {"value": text}
         if self.direction == Direction.INCREASE:
-            return _("a rise of %(value)s") % {"value": text}
+            return figure_words(language)["rise"] % {"value": text}
         return text
 
     @property
@@ -1296,7 +1310,7 @@ class Figure(ChoiceLabels, ConstraintErrorsOnFields, models.Model):
         if self.period_start and self.period_end and self.period_start != self.period_end:
             return f"{self.period_start}–{self.period_end}"
         if self.period_start and not self.period_end:
-            return _("since %(year)s") % {"year": self.period_start}
+            return figure_words(translation.get_language())["since"] % {"year": self.period_start}
         return str(self.period_start or self.period_end or "")
 
 
