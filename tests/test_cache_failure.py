@@ -261,7 +261,7 @@ def test_a_page_served_from_redis_makes_no_new_client(client, settings, redis_se
     original = redis.Redis.__init__
 
     def init(self, *args, **kwargs):
-        made.append(kwargs.get("connection_pool"))
+        made.append(self)
         original(self, *args, **kwargs)
 
     monkeypatch.setattr(redis.Redis, "__init__", init)
@@ -285,7 +285,6 @@ def test_a_page_served_from_redis_costs_one_round_trip_to_the_database(
     from django.db import close_old_connections, connections
 
     database = connections["default"]
-
     server = redis_server()
     use_redis(settings, server.port)
     make_initiative(slug="kept", title_en="Kept in the cache")
