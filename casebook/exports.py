@@ -39,6 +39,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import Country
 
 from partners.models import Kind, Partner, Sector
+from ppci.lib.numbers import number_writer
 from ppci.lib.text import fold
 
 from .models import (
@@ -481,9 +482,41 @@ def partner_list(sector=None):
 
 
 def wording(export):
-    """The figure as a reader says it (the model's ``display_value``)."""
+    """The figure as a reader says it (the model's ``display_value``), written as the
+    model's ``worded`` writes it, without its cost at each of thousands of figures: the
+    words around the numbers depend only on the unit, qualifier and direction and on
+    whether there is an upper value, so the model words each such kind once, with
+    placeholders for the numbers (``NUMBER``, ``UPPER``), and each figure's numbers go
+    in their place, written by ``number_writer``."""
     language = export.language
-    return lambda f: f.worded(language)
+    number = number_writer(language)
+    around = {}
+
+    def worded(f):
+        upper = f.value_max
+        kind = (f.unit, f.qualifier, f.direction, upper is None)
+        parts = around.get(kind, False)
+        if parts is False:
+            shape = f._replace(value=NUMBER, value_max=None if upper is None else UPPER)
+            text = shape.worded(language)
+            parts = around[kind] = None  # a wording that does not show its numbers as given
+            if text.count(NUMBER) == 1 and text.count(UPPER) == (upper is not None):
+                before, _number, rest = text.partition(NUMBER)
+                between, _upper, after = rest.partition(UPPER)
+                parts = around[kind] = (before, between, after)
+        if parts is None:
+            return f.worded(language)
+        before, between, after = parts
+        if upper is None:
+            return before + number(f.value) + between
+        return before + number(f.value) + between + number(upper) + after
+
+    return worded
+
+
+# What a figure's wording writes of a value that is not a number (``format_number``): the
+# placeholders of ``wording``.
+NUMBER, UPPER = "\x00", "\x01"
 
 
 def partner_websites(export):

@@ -162,3 +162,53 @@ def test_dates_and_times_are_written_as_iso_in_every_file(client, db):
     assert (row["Record last checked"], row["Last updated"]) == ("2024-02-29", updated)
     figure = read_csv(client.get("/en/initiatives/export-figures.csv"))[0]
     assert figure["Checked on"] == "2025-01-31"
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_every_kind_of_figure_is_worded_in_the_files_as_on_its_page(client, db, language):
+    """Units, qualifiers (and none), directions, ranges and values of every shape: the files
+    word each figure as the case's page does (``Figure.display_value``)."""
+    import itertools
+    import random
+    from decimal import Decimal
+
+    from django.utils import translation
+
+    from casebook.models import Direction, Figure, Qualifier, Unit
+
+    rng = random.Random(7)
+    initiative = make_initiative(slug="every-figure")
+    kinds = itertools.product(
+        Unit.values + ["parsecs"], Qualifier.values + [""], Direction.values, [False, True]
+    )
+    figures = []
+    for order, (unit, qualifier, direction, ranged) in enumerate(kinds):
+        value = Decimal(rng.choice([0, 1, 40, 999, 1000, 6637, 10**13])) + Decimal(
+            rng.choice(["0", "0.5", "0.05", "0.25", "0.99"])
+        )
+        figures.append(
+            Figure(
+                initiative=initiative,
+                key=f"figure-{order}",
+                label_es="Cifra",
+                label_en="Figure",
+                kind="output",
+                value=value,
+                value_max=value * 3 + Decimal("0.10") if ranged else None,
+                unit=unit,
+                qualifier=qualifier,
+                direction=direction,
+                order=order,
+            )
+        )
+    Figure.objects.bulk_create(figures)
+    with translation.override(language):
+        expected = {f.key: f.display_value for f in Figure.objects.filter(initiative=initiative)}
+    assert len(expected) == 12 * 5 * 3 * 2
+    items = read_json(client.get(f"/{language}/initiatives/export.json"))["results"][0]
+    assert {item["key"]: item["wording"] for item in items["figures"]} == expected
+    # In the CSV, a wording that starts with a sign starts with "'" (never a formula).
+    rows = read_csv(client.get(f"/{language}/initiatives/export-figures.csv"))
+    key, wording = list(rows[0])[1], list(rows[0])[3]
+    assert {row[key]: row[wording].removeprefix("'") for row in rows} == expected
+    assert any(row[wording].startswith("'+") for row in rows)

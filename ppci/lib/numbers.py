@@ -94,3 +94,28 @@ def format_amount(number, symbol, language=None):
     """``number`` already formatted, as an amount in the currency of ``symbol``:
     “5.000.000 €” / “€5,000,000”."""
     return f"{number}{NBSP}{symbol}" if spanish(language) else f"{symbol}{number}"
+
+
+def number_writer(language):
+    """``format_number(value, language=language)`` as a function of ``value`` alone, for a
+    column of thousands of figures' values: a Decimal of at most two decimals, not
+    negative, as a figure's value comes from the database, is written from its digits
+    (“12.50” as “12,5”), with the language's marks looked up once; anything else goes to
+    ``format_number``."""
+    thousands = get_format("THOUSAND_SEPARATOR", language)
+    point = get_format("DECIMAL_SEPARATOR", language)
+    if get_format("NUMBER_GROUPING", language) != 3:
+        return functools.partial(format_number, language=language)
+
+    def written(value):
+        if value.__class__ is Decimal:
+            whole, _point, decimals = str(value).partition(".")
+            if whole.isdigit() and len(decimals) <= 2 and (decimals.isdigit() or not decimals):
+                grouped = f"{int(whole):,}"
+                if thousands != ",":
+                    grouped = grouped.replace(",", thousands)
+                decimals = decimals.rstrip("0")
+                return grouped + point + decimals if decimals else grouped
+        return format_number(value, language=language)
+
+    return written
