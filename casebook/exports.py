@@ -28,6 +28,7 @@ from json.encoder import encode_basestring
 from operator import attrgetter, itemgetter
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import DatabaseError, connections
 from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import reverse
@@ -965,7 +966,7 @@ class Export:
     # The rows.
 
     def __iter__(self):
-        keys = list(self.initiatives.values_list("pk", flat=True))
+        keys = self.keys()
         wanted = {
             "initiatives": True,
             "partnerships": self.with_partners,
@@ -991,6 +992,18 @@ class Export:
                     cursor = stack.enter_context(self.cursor())
                     streams[name] = (fields, self.fetched(cursor, sql, keys, fields))
             yield from self.merged(streams)
+
+    def keys(self):
+        """The keys of the initiatives, in their order, read by a cursor of its own: the
+        translation layer's ``values_list`` makes a dictionary of each row first."""
+        query = self.initiatives.values_list("pk").query
+        try:
+            sql, parameters = query.get_compiler(self.initiatives.db).as_sql()
+        except EmptyResultSet:
+            return []
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, parameters)
+            return [key for (key,) in cursor.fetchall()]
 
     @property
     def reads_ahead(self):

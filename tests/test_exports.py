@@ -212,3 +212,14 @@ def test_every_kind_of_figure_is_worded_in_the_files_as_on_its_page(client, db, 
     key, wording = list(rows[0])[1], list(rows[0])[3]
     assert {row[key]: row[wording].removeprefix("'") for row in rows} == expected
     assert any(row[wording].startswith("'+") for row in rows)
+
+
+def test_an_export_of_no_initiatives_reads_no_rows(rf, db):
+    """A list the database need not be asked for (``none()``) exports nothing."""
+    from casebook import exports
+    from casebook.models import Initiative
+
+    make_initiative(slug="not-asked-for")
+    request = rf.get("/es/initiatives/export.json")
+    assert list(exports.Export(Initiative.objects.none(), request)) == []
+    assert [i.slug for i in exports.Export(Initiative.objects.all(), request)] == ["not-asked-for"]
