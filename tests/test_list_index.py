@@ -31,7 +31,9 @@ def test_the_database_answers_until_the_index_is_built(client, settings, monkeyp
 
     monkeypatch.setattr(listindex, "build_in_background", watched)
     theme = make_theme(slug="education", order=4)
-    make_initiative(slug="first", themes=[theme])
+    # Titles of their own: the list is in title order, and the factory's numbered titles sort
+    # "Initiative 10" before "Initiative 9".
+    make_initiative(slug="first", title_es="Primera", title_en="First", themes=[theme])
     address = "/en/initiatives/?theme=education"
 
     with CaptureQueriesContext(connection) as queries:
@@ -49,7 +51,7 @@ def test_the_database_answers_until_the_index_is_built(client, settings, monkeyp
     assert len(started) == 1, "built again"
 
     # A change: the old index no longer answers, the database does, and a new one is built.
-    make_initiative(slug="second", themes=[theme])
+    make_initiative(slug="second", title_es="Segunda", title_en="Second", themes=[theme])
     response = client.get(address)
     assert slugs(response) == ["first", "second"]
     assert len(started) == 2
