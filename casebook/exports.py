@@ -493,18 +493,23 @@ def wording(export):
     number = number_writer(language)
     around = {}
 
+    def words_around(f, upper):
+        """The words before, between and after the numbers of ``f``'s kind; None for a
+        wording that does not show its numbers as given."""
+        shape = f._replace(value=NUMBER, value_max=None if upper is None else UPPER)
+        text = shape.worded(language)
+        if text.count(NUMBER) != 1 or text.count(UPPER) != (upper is not None):
+            return None
+        before, _number, rest = text.partition(NUMBER)
+        between, _upper, after = rest.partition(UPPER)
+        return before, between, after
+
     def worded(f):
         upper = f.value_max
         kind = (f.unit, f.qualifier, f.direction, upper is None)
-        parts = around.get(kind, False)
-        if parts is False:
-            shape = f._replace(value=NUMBER, value_max=None if upper is None else UPPER)
-            text = shape.worded(language)
-            parts = around[kind] = None  # a wording that does not show its numbers as given
-            if text.count(NUMBER) == 1 and text.count(UPPER) == (upper is not None):
-                before, _number, rest = text.partition(NUMBER)
-                between, _upper, after = rest.partition(UPPER)
-                parts = around[kind] = (before, between, after)
+        if kind not in around:
+            around[kind] = words_around(f, upper)
+        parts = around[kind]
         if parts is None:
             return f.worded(language)
         before, between, after = parts
