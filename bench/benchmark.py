@@ -23,8 +23,9 @@ counts); then, sequentially over loopback, each requested once:
    Datasette's row page of the same initiatives, served from that file;
 3. the full CSV and JSON exports, each downloaded ``--export-runs`` times in a row (once past
    10,000 initiatives): first byte and whole download (medians, with the first download's
-   own time beside them), the largest growth of a worker's memory; their queries are counted
-   again in process, where the streamed part is seen too;
+   own time beside them), the largest growth of a worker's own memory (``resident_mb``:
+   pages of the SQLite file it maps are counted apart); their queries are counted again in
+   process, where the streamed part is seen too;
 4. then, on a new server with a new key prefix, ``wrk`` sends the same list addresses, each
    once, over ``--wrk-connections`` connections: requests per second.
 
@@ -39,7 +40,7 @@ The warm workload, on PostgreSQL (``--cold-only`` leaves it out):
    another process over loopback: throughput and latency of a trivial view (the base
    template, no database: the ceiling) and of list and detail pages with the cache warm;
 4. the CSV export of about 10,000 rows through gunicorn: first byte, whole download, and how
-   much the worker's resident memory grew.
+   much the worker's own memory grew.
 
 Writes ``bench/reports/benchmark.md`` and ``benchmark.json``, with the machine and versions,
 and prints every target as met or NOT MET. Needs PostgreSQL, Redis and wrk
@@ -421,10 +422,16 @@ def workers(master):
 
 
 def resident_mb(pid):
+    """A worker's own memory (``RssAnon``: what it allocated) and the pages of files mapped
+    into it (``RssFile``: its code, and on SQLite the database file read through memory
+    mapping, ``SQLITE_MMAP_SIZE``, which are the system's file cache, shared and given back
+    under pressure), in MB."""
+    sizes = {"RssAnon": 0.0, "RssFile": 0.0}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+        name, _, value = line.partition(":")
+        if name in sizes:
+            sizes[name] = int(value.split()[0]) / 1024
+    return sizes["RssAnon"], sizes["RssFile"]
 
 
 def export_through_gunicorn(port, master, path):
@@ -437,7 +444,8 @@ def export_through_gunicorn(port, master, path):
     def watch():
         while not done.is_set():
             for pid in pids:
-                peak[pid] = max(peak[pid], resident_mb(pid))
+                own, mapped = resident_mb(pid)
+                peak[pid] = (max(peak[pid][0], own), max(peak[pid][1], mapped))
             time.sleep(0.005)
 
     watcher = threading.Thread(target=watch)
@@ -460,8 +468,9 @@ def export_through_gunicorn(port, master, path):
         "first_byte_ms": round(first_byte, 1),
         "total_ms": round(total, 1),
         "bytes": size,
-        "worker_memory_growth_mb": round(max(peak[pid] - before[pid] for pid in pids), 1),
-        "worker_memory_before_mb": round(max(before.values()), 1),
+        "worker_memory_growth_mb": round(max(peak[p][0] - before[p][0] for p in pids), 1),
+        "worker_memory_before_mb": round(max(own for own, _mapped in before.values()), 1),
+        "mapped_file_growth_mb": round(max(peak[p][1] - before[p][1] for p in pids), 1),
     }
 
 
@@ -1025,6 +1034,7 @@ def export_runs(port, master, path, runs):
         "first_total_ms": first["total_ms"],
         "totals_ms": [d["total_ms"] for d in downloads],
         "worker_memory_growth_mb": max(d["worker_memory_growth_mb"] for d in downloads),
+        "mapped_file_growth_mb": max(d["mapped_file_growth_mb"] for d in downloads),
         "sizes": sorted({d["bytes"] for d in downloads}),
     }
 
@@ -1402,7 +1412,10 @@ COLD_INTRODUCTION = (
     "Times are the client's, from sending the request to reading the whole body, without "
     "compression; queries, server time and per-address memo hits come from the Server-Timing "
     "header. Not covered: the network, TLS, compression, and a cold PostgreSQL buffer cache "
-    "or operating-system page cache (the databases were read before)."
+    "or operating-system page cache (the databases were read before). A worker's memory "
+    "growth is of its own memory (RssAnon); the pages of the SQLite file that it reads "
+    "through memory mapping are the system's file cache, shared and given back under "
+    "pressure, and are shown apart (RssFile)."
 )
 
 
@@ -1459,8 +1472,9 @@ def cold_markdown(cold, notes):
                 "",
                 "| export | bytes | downloads | first byte ms (median) | whole ms (median) "
                 "| whole ms, each download | worker memory growth MB (largest) "
+                "| mapped file pages growth MB (largest) "
                 "| queries before the first byte | queries in all (in process) |",
-                "|---|---|---|---|---|---|---|---|---|",
+                "|---|---|---|---|---|---|---|---|---|---|",
             ]
             for export in result["exports"].values():
                 each = ", ".join(str(ms) for ms in export.get("totals_ms", [export["total_ms"]]))
@@ -1468,6 +1482,7 @@ def cold_markdown(cold, notes):
                     f"| `{export['url']}` | {export['bytes']:,} | {export.get('runs', 1)} "
                     f"| {export['first_byte_ms']} | {export['total_ms']} | {each} "
                     f"| {export['worker_memory_growth_mb']} "
+                    f"| {export.get('mapped_file_growth_mb', '—')} "
                     f"| {export.get('queries', '—')} | {export['queries_in_process']} |"
                 )
             slowest = sorted(result["list_rows"], key=lambda row: -row["ms"])[:5]
