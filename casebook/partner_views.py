@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db.models import Count, OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import get_language
 
 from partners.filters import PartnerFilter
 from partners.models import Partner
@@ -15,6 +16,7 @@ from ppci.lib.paging import paginate
 
 from . import jsonld
 from .filters import title_in_language
+from .listindex import ListIndex, keys_of
 from .models import Initiative, Partnership
 
 
@@ -58,9 +60,8 @@ def partner_list(request):
 def partner_detail(request, slug):
     """A partner and its published initiatives, a page at a time, each with its roles."""
     partner = get_object_or_404(Partner, slug=slug)
-    initiatives = (
+    shown = (
         Initiative.objects.published()
-        .filter(pk__in=Partnership.objects.filter(partner=partner).values("initiative_id"))
         .select_related("city")
         .only(
             "slug",
@@ -73,8 +74,20 @@ def partner_detail(request, slug):
             "city__name_en",
             "city__slug",
         )
-        .order_by(title_in_language(), "slug")
     )
+    partnerships = Partnership.objects.filter(partner=partner)
+    index = ListIndex.current()
+    if index is not None:
+        # Counted and ordered by the list's index: the database would walk the whole case
+        # book along its title index to find a page of a partner's few initiatives.
+        language = "en" if get_language() == "en" else "es"
+        keys = keys_of(partnerships.order_by(), "initiative_id")
+        answer = index.in_title_order(keys, language)
+        initiatives = answer.rows(lambda keys: shown.filter(pk__in=keys).order_by())
+    else:
+        initiatives = shown.filter(pk__in=partnerships.values("initiative_id")).order_by(
+            title_in_language(), "slug"
+        )
     page, problems = paginate(request, initiatives, settings.INITIATIVES_PER_PAGE * 2)
     if not page.paginator.count:  # only partners of something published are public
         raise Http404
