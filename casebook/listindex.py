@@ -20,9 +20,11 @@ database as before (``InitiativeFilter``'s own counting), and so do staff, who a
 drafts. Both ways give the same answers; the tests hold them equal.
 """
 
+import hashlib
 import logging
 import os
 import threading
+import uuid
 from array import array
 from collections import Counter
 from dataclasses import dataclass
@@ -177,6 +179,12 @@ class ListIndex:
     # partner kind → [the positions with at least one partnership of that kind, at least
     # two, …]: how many partners of a kind a case has, for the related cases' scores
     kind_counts: dict
+    # This index's own name, new at each build: what is kept by its positions (a search's
+    # matches) is kept under it, and read only by the same index, in any process.
+    built_as: str = ""
+
+    def __post_init__(self):
+        self.built_as = self.built_as or uuid.uuid4().hex
 
     # Building ---------------------------------------------------------------------------
 
@@ -392,13 +400,13 @@ class ListIndex:
             matches = search.match_scores(alias, text, scored, among=among)
             return self._bits_and_scores(matches, size)
         if not scored:
-            return self._bits_and_scores(search.match_scores(alias, text, False), size)[0], None
+            return self._every_match(text, False)[0], None
         passing = counted
         for bits in chosen.values():
             passing &= bits
         if passing.bit_count() * 2 > size:
-            return self._bits_and_scores(search.match_scores(alias, text, True), size)
-        matches, _ = self._bits_and_scores(search.match_scores(alias, text, False), size)
+            return self._every_match(text, True)
+        matches, _ = self._every_match(text, False)
         among = [self.pks[number] for number in positions(matches & passing)]
         _, scores = self._bits_and_scores(search.match_scores(alias, text, True, among), size)
         return matches, scores
@@ -409,9 +417,39 @@ class ListIndex:
         asked = _this_request.__dict__.setdefault("matches", {})
         key = (id(self), text)
         if key not in asked:
-            found = search.match_scores(Initiative.objects.db, text, False)
-            asked[key] = self._bits_and_scores(found, len(self.pks))[0]
+            asked[key] = self._every_match(text, False)[0]
         return asked[key]
+
+    def _every_match(self, text, scored):
+        """``_bits_and_scores`` of every published match of ``text``, scored or not. With
+        ``SEARCH_MEMO``, kept for the content's generation under the text and this index
+        (``built_as``: positions are this index's), as long as a page would be kept
+        (``PAGE_CACHE_MAX_BYTES``): refining a search (a filter, another sort,
+        the next page) reads the matches of a common word again, which takes the database
+        a pass over every initiative the word is in."""
+        size = len(self.pks)
+
+        def build():
+            found = search.match_scores(Initiative.objects.db, text, scored)
+            bits, scores = self._bits_and_scores(found, size)
+            # The scores as doubles in the order of their positions: a tenth of a dictionary.
+            return bits, array("d", map(scores.__getitem__, positions(bits))) if scored else None
+
+        if not settings.SEARCH_MEMO:
+            kept = build()
+        else:
+            digest = hashlib.sha256(text.encode()).hexdigest()[:32]
+            kept = pagecache.remember(
+                f"search:{self.built_as}:{int(scored)}:{digest}",
+                build,
+                in_process=False,
+                keeps=lambda value: (
+                    value[0].bit_length() // 8 + (len(value[1]) * 8 if scored else 0)
+                    <= settings.PAGE_CACHE_MAX_BYTES
+                ),
+            )
+        bits, scores = kept
+        return bits, dict(zip(positions(bits), scores, strict=True)) if scored else {}
 
     def _bits_and_scores(self, matches, size):
         where, scores = [], {}

@@ -409,6 +409,10 @@ LIST_INDEX = envbool("LIST_INDEX", True)
 # "background": after a change of content the database answers the list while a thread
 # builds the new index; "inline": the first request after a change builds it (the tests).
 LIST_INDEX_BUILD = os.environ.get("LIST_INDEX_BUILD", "background")
+# The list's index keeps the matches of a search (and their scores) for the content's
+# generation, so that a search refined by filters, sorts and pages is not matched again;
+# off, every request matches its search (a benchmark of first visits turns it off).
+SEARCH_MEMO = envbool("SEARCH_MEMO", True)
 
 # Listing pages.
 INITIATIVES_PER_PAGE = envint("INITIATIVES_PER_PAGE", 12)

@@ -247,8 +247,9 @@ _remembered = {}
 
 # The names under which ``remember()`` keeps a value for one address rather than for the
 # whole case book: the facet counts of one combination of filters, one initiative's related
-# cases. A first visit of an address finds none of them.
-PER_ADDRESS_PREFIXES = ("facets:", "related:")
+# cases, the matches of one search. A first visit of an address finds none of them, unless
+# another address asked the same before (a search, with other filters).
+PER_ADDRESS_PREFIXES = ("facets:", "related:", "search:")
 
 
 class HitCounter:
@@ -278,12 +279,12 @@ def _count_hit(name):
         counter.hits += 1
 
 
-def remember(name, build, in_process=True):
+def remember(name, build, in_process=True, keeps=None):
     """``build()``, computed once per generation: for data that changes only when the
     content does, such as the filter vocabularies or an initiative's related cases. With
     ``in_process``, kept in the process as well as in the cache, so that a request of the
     same generation does not even unpickle it (for a few values every page reads, not for
-    one per initiative)."""
+    one per initiative). With ``keeps``, a value is kept only where ``keeps(value)``."""
     current = generation()
     if current is None:
         return build()  # the cache is down: no generation to tell a kept value is current
@@ -295,6 +296,8 @@ def remember(name, build, in_process=True):
     value = cache.get(key)
     if value is None:
         value = build()
+        if keeps is not None and not keeps(value):
+            return value
         cache.set(key, value, timeout=max(settings.PAGE_CACHE_SECONDS, 300))
     else:
         _count_hit(name)
