@@ -132,7 +132,7 @@ def world_map(entries, *, total=None, url=None, members=True, caption=""):
     for, when some may have no city; ``url``: a city's link (default: its page);
     ``members``: whether network membership is shown."""
     describe = describer()
-    places, unplaced = [], 0
+    found, unplaced = [], 0
     for city, count in entries:
         member = members and city.member
         if not count and not member:
@@ -140,19 +140,22 @@ def world_map(entries, *, total=None, url=None, members=True, caption=""):
         if not city.placed:
             unplaced += count
             continue
-        places.append(
-            worldmap.Place(
-                name=describe(city, count, member),
-                url=slug_url("casebook:city", city.slug) if url is None else url(city),
-                latitude=city.latitude,
-                longitude=city.longitude,
-                count=count,
-                member=member,
-            )
+        found.append((-count, describe(city, count, member), city, member))
+    found.sort(key=lambda place: place[:2])
+    hidden = max(0, len(found) - MAX_MARKERS)
+    # The links of the markers shown only: a map of every city of a large case book would
+    # work out thousands it does not show.
+    places = [
+        worldmap.Place(
+            name=name,
+            url=slug_url("casebook:city", city.slug) if url is None else url(city),
+            latitude=city.latitude,
+            longitude=city.longitude,
+            count=-negative_count,
+            member=member,
         )
-    places.sort(key=lambda place: (-place.count, place.name))
-    hidden = max(0, len(places) - MAX_MARKERS)
-    places = places[:MAX_MARKERS]
+        for negative_count, name, city, member in found[:MAX_MARKERS]
+    ]
     in_a_city = sum(count for _city, count in entries)
     without_city = max(0, total - in_a_city) if total is not None else 0
     return {

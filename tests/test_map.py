@@ -320,3 +320,25 @@ def test_the_projection_puts_places_where_they_are():
     boston_x, _ = worldmap.project(42.36, -71.06)
     london_x, _ = worldmap.project(51.51, -0.13)
     assert boston_x < london_x < centre_x + 1
+
+
+def test_cities_tied_at_the_last_marker_are_drawn_by_name_each_with_its_own_link(
+    client, monkeypatch
+):
+    import casebook.maps
+
+    theme = make_theme(slug="trust-building", order=1)
+    # Made in another order than their names'.
+    cities = (("z", "Zeta", 1), ("m", "Mara", 1), ("big", "Grande", 2), ("a", "Alfa", 1))
+    for slug, name, cases in cities:
+        city = make_city(slug=slug, name_en=name, latitude=len(name), longitude=cases)
+        for _ in range(cases):
+            make_initiative(themes=[theme], city=city)
+    monkeypatch.setattr(casebook.maps, "MAX_MARKERS", 3)
+    response = client.get("/en/")
+    assert markers(response) == {
+        "/en/cities/big/": "Grande, Spain: 2 initiatives",
+        "/en/cities/a/": "Alfa, Spain: 1 initiative",
+        "/en/cities/m/": "Mara, Spain: 1 initiative",
+    }
+    assert "1 more city is not drawn" in response.content.decode()
