@@ -461,6 +461,13 @@ class ListIndex:
                 scores[number] = score
         return bits_of(where, size), scores
 
+    def totals(self, facet):
+        """How many published initiatives have each option of the list's ``facet`` (a
+        country's code, a city's slug, …), for the options some have."""
+        if facet in self.sparse:
+            return dict(self.sparse[facet].totals)
+        return {option: bits.bit_count() for option, bits in self.options[facet].items() if bits}
+
     def in_title_order(self, keys, language):
         """The published initiatives among ``keys`` (initiative keys, each any number of
         times; drafts and unknown keys are left out) in the list's order by title in

@@ -21,6 +21,7 @@ from . import citation, exports, gaps, jsonld, maps, partner_groups, proposals, 
 from .compare import MAX_CASES, MIN_CASES, chosen_initiatives, partners_by_sector, removal_urls
 from .corrections import CorrectionForm, client_key, count_accepted, over_limit
 from .filters import SORTS, InitiativeFilter, Vocabulary, title_in_language
+from .listindex import ListIndex
 from .models import (
     ATTRIBUTION_SUMMARIES,
     EVIDENCE_SUMMARIES,
@@ -276,25 +277,51 @@ def public_cities():
     ).filter(Q(initiative_count__gt=0) | Q(is_network_member=True))
 
 
-def countries_with_initiatives():
-    """Every country with published initiatives, and how many, in one grouped count: the way
-    to the cases that have no city (a national programme, a global fund)."""
-    counts = (
-        Initiative.objects.published().order_by().values_list("country").annotate(count=Count("pk"))
-    )
+def countries_with_initiatives(index=None):
+    """Every country with published initiatives, and how many: the way to the cases that
+    have no city (a national programme, a global fund). Counted by the list's ``index``
+    where there is one, else in one grouped count."""
+    if index is not None:
+        counts = index.totals("country").items()
+    else:
+        counts = (
+            Initiative.objects.published()
+            .order_by()
+            .values_list("country")
+            .annotate(count=Count("pk"))
+        )
     countries = [{"country": Country(code), "count": count, "code": code} for code, count in counts]
     return sorted(countries, key=lambda row: sort_key(row["country"].name))
 
 
+def cities_with_counts(index):
+    """``public_cities()``, with each city's published initiatives counted by the list's
+    ``index`` instead of a count of the whole case book grouped by city."""
+    counts = index.totals("city")
+    cities = []
+    for city in City.objects.all():
+        city.initiative_count = counts.get(city.slug, 0)
+        if city.initiative_count or city.is_network_member:
+            cities.append(city)
+    return cities
+
+
 def city_list(request):
-    cities = sorted(public_cities(), key=lambda city: sort_key(city.name))
+    """Every city on the map; the list under it a page at a time (thousands of cities at
+    network scale would make a page of megabytes)."""
+    index = ListIndex.current()
+    found = public_cities() if index is None else cities_with_counts(index)
+    cities = sorted(found, key=lambda city: sort_key(city.name))
     entries = [(maps.CityFacts.of(city), city.initiative_count) for city in cities]
+    page, problems = paginate(request, cities, settings.CITIES_PER_PAGE)
     return render(
         request,
         "casebook/city_list.html",
         {
-            "cities": cities,
-            "countries": countries_with_initiatives(),
+            "cities": page.object_list,
+            "page": page,
+            "problems": problems,
+            "countries": countries_with_initiatives(index),
             "map": maps.world_map(entries),
         },
     )

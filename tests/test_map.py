@@ -342,3 +342,50 @@ def test_cities_tied_at_the_last_marker_are_drawn_by_name_each_with_its_own_link
         "/en/cities/m/": "Mara, Spain: 1 initiative",
     }
     assert "1 more city is not drawn" in response.content.decode()
+
+
+def test_the_cities_page_lists_its_cities_a_page_at_a_time_under_a_map_of_all(client, settings):
+    settings.CITIES_PER_PAGE = 2
+    theme = make_theme(slug="trust-building", order=1)
+    names = ["Ávila", "Bilbao", "Cádiz", "Dénia", "Elche"]
+    for number, name in enumerate(names):
+        city = make_city(slug=f"city-{number}", name_es=name, latitude=40, longitude=number)
+        make_initiative(themes=[theme], city=city)
+    listed = []
+    for number in (1, 2, 3):
+        response = client.get("/es/cities/", {"page": number})
+        text = response.content.decode()
+        the_list = text[text.index('<ul class="city-list">') :]
+        listed += re.findall(
+            r'<a href="/es/cities/city-\d/">([^<]+)</a>', the_list[: the_list.index("</ul>")]
+        )
+        assert len(markers(response)) == 5  # the map: every city, on every page
+        assert "5 ciudades." in text and f"Página {number} de 3" in text
+    assert listed == names
+    last = client.get("/es/cities/", {"page": 9}).content.decode()
+    assert "Elche" in last and "Solo hay 3 páginas; se muestra la última." in last
+
+
+def test_the_cities_page_counts_alike_from_the_lists_index_and_from_the_database(
+    client, casebook, settings
+):
+    call_command("generate_demo_data", initiatives=150, seed=5, verbosity=0)
+    settings.CITIES_PER_PAGE = 40
+
+    def page(language, number):
+        response = client.get(f"/{language}/cities/", {"page": number})
+        text = response.content.decode()
+        lists = text[text.index('<ul class="city-list">') : text.index("</main>")]
+        return markers(response), lists
+
+    for language in ("es", "en"):
+        for number in (1, 2):
+            settings.LIST_INDEX = True
+            from_index = page(language, number)
+            settings.LIST_INDEX = False
+            assert page(language, number) == from_index, (language, number)
+    # Murcia, a member with no initiative yet, and Colombia's count with its demo cases.
+    settings.LIST_INDEX = True
+    text = client.get("/en/cities/").content.decode()
+    colombia = Initiative.objects.published().filter(country="CO").count()
+    assert f'?country=CO">Colombia</a> — {colombia} initiatives' in text
