@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.utils import translation
 from django.utils.text import slugify
 
-from partners.models import KINDS_BY_SECTOR, Partner, Sector
+from partners.models import KINDS_BY_SECTOR, Kind, Partner, Sector
 
 from .models import (
     Activity,
@@ -565,11 +565,13 @@ class Generator:
         kind = kind or self.random.choice(KINDS_BY_SECTOR[sector])
         pattern_es, pattern_en = PARTNER_NAMES[kind]
         word = self.random.choice(WORDS)
-        names = {}
+        names, kinds = {}, {}
         for language, pattern in (("es", pattern_es), ("en", pattern_en)):
-            # The country named in each name's own language, whatever language is active.
+            # The country (and the kind) named in each text's own language, whatever language
+            # is active.
             with translation.override(language):
                 country = str(city.country.name)
+                kinds[language] = str(Kind(kind).label)
             names[language] = pattern.format(city=city.name, word=word, country=country)
         name_es, name_en = names["es"], names["en"]
         partner = Partner(
@@ -580,8 +582,8 @@ class Generator:
             sector=sector,
             kind=kind,
             country=city.country,
-            description_es=f"Socio de demostración ({kind}).",
-            description_en=f"Demonstration partner ({kind}).",
+            description_es=f"Socio de demostración ({kinds['es']}).",
+            description_en=f"Demonstration partner ({kinds['en']}).",
             is_demo=True,
         )
         partner.set_derived_names()

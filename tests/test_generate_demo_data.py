@@ -69,6 +69,10 @@ def test_it_generates_in_proportion_in_both_languages(casebook):
     assert case.city.name in case.search_document
     hub = Partner.objects.filter(is_demo=True).order_by("slug").first()
     assert Partnership.objects.filter(partner=hub).count() >= 20
+    # A partner's description names its kind in its own language.
+    foundation = Partner.objects.filter(is_demo=True, kind="foundation").first()
+    assert foundation.description_es == "Socio de demostración (fundación)."
+    assert foundation.description_en == "Demonstration partner (foundation)."
 
 
 def test_it_never_mixes_with_the_case_book(casebook):
