@@ -215,19 +215,20 @@ def city(request, city, initiatives):
     return script(page(request, place, city.name, about=about))
 
 
-def theme(request, theme, initiatives):
-    """A theme's page: the theme, and its published initiatives as a list."""
+def theme(request, theme, initiatives, total=None, first=1):
+    """A theme's page: the theme, and its published initiatives as a list: ``initiatives``,
+    the page's, from the ``first`` of ``total``."""
     term = {**theme_term(request, theme), "description": theme.description}
     items = {
         "@type": "ItemList",
-        "numberOfItems": len(initiatives),
+        "numberOfItems": len(initiatives) if total is None else total,
         "itemListElement": [
             {
                 "@type": "ListItem",
                 "position": position,
                 "item": project_reference(request, initiative),
             }
-            for position, initiative in enumerate(initiatives, start=1)
+            for position, initiative in enumerate(initiatives, start=first)
         ],
     }
     return script(page(request, items, theme.name, kind="CollectionPage", about=term))

@@ -476,6 +476,14 @@ class ListIndex:
         counting them or walking its title index to find a page of them."""
         position = self.pks_position
         matching = bits_of([position[key] for key in keys if key in position], len(self.pks))
+        return self._by_title(matching, language)
+
+    def with_option(self, facet, option, language):
+        """The published initiatives with ``option`` of the list's ``facet`` (a theme's
+        slug, …) in the list's order by title in ``language``, as ``in_title_order``."""
+        return self._by_title(self._any_of(facet, option), language)
+
+    def _by_title(self, matching, language):
         name = ORDER_NAMES["title", language]
         return Answer(self, matching, {}, _Order(self.orders[name], self.ranks[name]))
 

@@ -253,18 +253,27 @@ def theme_detail(request, slug):
     theme = get_object_or_404(Theme.objects.select_related("example"), slug=slug)
     if theme.example and not theme.example.is_published:
         theme.example = None
-    initiatives = list(
-        Initiative.objects.published()
-        .filter(themes=theme)
-        .for_listing()
-        .order_by(title_in_language(), "slug")
-    )
+    listed = Initiative.objects.published().for_listing()
+    list_index = ListIndex.current()
+    if list_index is not None:
+        # A page of them in the order of the list's index, as the list finds a page.
+        language = "en" if get_language() == "en" else "es"
+        answer = list_index.with_option("theme", theme.slug, language)
+        rows = answer.rows(lambda keys: listed.filter(pk__in=keys).order_by())
+    else:
+        rows = listed.filter(themes=theme).order_by(title_in_language(), "slug")
+    page, problems = paginate(request, rows, settings.INITIATIVES_PER_PAGE)
+    initiatives = list(page.object_list)
     neighbours = list(Theme.objects.order_by("order"))
     index = [t.pk for t in neighbours].index(theme.pk)
     context = {
         "theme": theme,
         "initiatives": initiatives,
-        "json_ld": jsonld.theme(request, theme, initiatives),
+        "page": page,
+        "problems": problems,
+        "json_ld": jsonld.theme(
+            request, theme, initiatives, total=page.paginator.count, first=page.start_index()
+        ),
         "previous": neighbours[index - 1] if index > 0 else None,
         "next": neighbours[index + 1] if index + 1 < len(neighbours) else None,
     }
