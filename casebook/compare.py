@@ -6,11 +6,15 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from . import partner_groups
+from . import partner_groups, search
+from .filters import title_in_language
 from .models import Initiative
 from .search import clean_query
 
 MIN_CASES, MAX_CASES = 2, 4
+# The most initiatives the comparison offers to tick at once: all of a small case book, else
+# those a search finds, by title.
+MAX_CHOICES = 40
 # What a slug can be (Django's slug path converter); anything else names no initiative.
 SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 
@@ -68,3 +72,17 @@ def partners_by_sector(initiative):
         }
         for sector, partnerships in partner_groups.by_sector(initiative.partnerships.all())
     ]
+
+
+def choices(chosen, query):
+    """The published initiatives offered to add to the comparison (not ``chosen``) by title,
+    at most ``MAX_CHOICES``, and whether there are more: all of them while they are few,
+    else those whose texts match ``query`` (none without one: a case book of thousands is
+    searched, not scrolled)."""
+    offered = Initiative.objects.published().exclude(slug__in=chosen).select_related("city")
+    if query:
+        offered = search.matching(offered, query)
+    found = list(offered.order_by(title_in_language(), "slug")[: MAX_CHOICES + 1])
+    if len(found) > MAX_CHOICES and not query:
+        return [], True
+    return found[:MAX_CHOICES], len(found) > MAX_CHOICES

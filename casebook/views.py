@@ -18,7 +18,14 @@ from ppci.lib.paging import paginate
 from ppci.lib.text import sort_key
 
 from . import citation, exports, gaps, jsonld, maps, partner_groups, proposals, search
-from .compare import MAX_CASES, MIN_CASES, chosen_initiatives, partners_by_sector, removal_urls
+from .compare import (
+    MAX_CASES,
+    MIN_CASES,
+    chosen_initiatives,
+    partners_by_sector,
+    removal_urls,
+)
+from .compare import choices as compare_choices
 from .corrections import CorrectionForm, client_key, count_accepted, over_limit
 from .filters import SORTS, InitiativeFilter, Vocabulary, title_in_language
 from .listindex import ListIndex
@@ -481,13 +488,18 @@ def compare(request):
         initiative.partners_by_sector = partners_by_sector(initiative)
     removal_urls(initiatives)
     chosen = [initiative.slug for initiative in initiatives]
+    query = request.GET.get("q", "").strip()[:200]
+    offered, more = [], False
+    if len(initiatives) < MAX_CASES:
+        offered, more = compare_choices(chosen, query)
     context = {
         "initiatives": initiatives,
         "problems": problems,
         "can_compare": len(initiatives) >= MIN_CASES,
-        "choices": Initiative.objects.published().exclude(slug__in=chosen).order_by("title_es")
-        if len(initiatives) < MAX_CASES
-        else [],
+        "choosing": len(initiatives) < MAX_CASES,
+        "choices": offered,
+        "more_choices": more,
+        "query": query,
         "chosen": chosen,
     }
     return render(request, "casebook/compare.html", context)

@@ -130,3 +130,41 @@ def test_the_list_offers_comparing_only_when_two_results_can_be_ticked(client, c
     html = one.content.decode()
     assert "Compare the selected initiatives" not in html
     assert 'form="compare-form"' not in html
+
+
+def offered(html):
+    """The slugs offered to tick, in their order."""
+    return re.findall(r'<input type="checkbox" name="i" value="([^"]+)"', html)
+
+
+def test_a_large_case_book_is_searched_for_what_to_compare_not_listed_whole(
+    client, casebook, monkeypatch
+):
+    from casebook import compare
+
+    monkeypatch.setattr(compare, "MAX_CHOICES", 3)
+    html = client.get("/en/compare/", {"i": "ruta-n"}).content.decode()
+    assert offered(html) == []  # nine are too many to tick through
+    assert '<input type="search" name="q" id="compare-q" value=""' in html
+    search_form = html[html.index('class="compare-search"') :]
+    assert (
+        '<input type="hidden" name="i" value="ruta-n">'
+        in search_form[: search_form.index("</form>")]
+    )
+    # A search offers what it finds, by title; the chosen case is not offered again.
+    found = client.get("/en/compare/", {"i": "ruta-n", "q": "football"}).content.decode()
+    assert offered(found) and "ruta-n" not in offered(found)
+    assert len(offered(found)) <= 3
+    everything = client.get("/en/compare/", {"q": "community"}).content.decode()
+    titles = dict(Initiative.objects.values_list("slug", "title_en"))
+    shown = offered(everything)
+    assert len(shown) == 3 and shown == sorted(shown, key=lambda slug: titles[slug].lower())
+    assert "The first 3 found, by title: a more precise search finds the others." in everything
+    none = client.get("/es/compare/", {"q": "zzzxxq"}).content.decode()
+    assert offered(none) == [] and "Ninguna otra iniciativa coincide con «zzzxxq»." in none
+
+
+def test_four_chosen_cases_offer_nothing_more_to_add(client, casebook):
+    slugs = ["ruta-n", "gcerf", "think-4-peace", "red-card-to-crime"]
+    html = client.get("/en/compare/", {"i": slugs, "q": "football"}).content.decode()
+    assert offered(html) == [] and 'name="q"' not in html and "<table" in html
