@@ -391,12 +391,13 @@ else:
 PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 3600)
 PAGE_CACHE_MAX_BYTES = envint("PAGE_CACHE_MAX_BYTES", 512 * 1024)
 # The query parameters public pages read (the lists' filters, sort and page; the comparison's
-# cases); a public address with any other is redirected to the address without it.
+# cases; a sitemap section's page, p); a public address with any other is redirected to the
+# address without it.
 PAGE_QUERY_PARAMETERS = frozenset(
     {
         "q", "theme", "sector", "kind", "programming", "funding", "issue", "scale",
         "country", "city", "year_from", "year_to", "evidence", "method", "sort", "page", "i",
-        "gap",
+        "gap", "p",
     }
 )  # fmt: skip
 

@@ -236,3 +236,28 @@ def load_casebook():
                 rows,
             )
     pagecache.invalidate_now_and_at_commit()
+
+
+SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+def sitemap_pages(client):
+    """The sitemap's section pages, each as its response, read from the index at
+    /sitemap.xml as a search engine reads them."""
+    import xml.etree.ElementTree as ET
+    from urllib.parse import urlsplit
+
+    index = client.get("/sitemap.xml")
+    assert index.status_code == 200
+    pages = []
+    for entry in ET.fromstring(index.content).iter(f"{SITEMAP_NS}loc"):
+        address = urlsplit(entry.text)
+        response = client.get(address.path + (f"?{address.query}" if address.query else ""))
+        assert response.status_code == 200, entry.text
+        pages.append(response)
+    return pages
+
+
+def sitemap_text(client):
+    """Every section page of the sitemap, as one text."""
+    return "".join(page.content.decode() for page in sitemap_pages(client))

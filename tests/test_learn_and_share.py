@@ -7,6 +7,7 @@ from django.db import connection
 
 from casebook.models import Initiative
 from tests.factories import make_initiative, make_partner, make_theme
+from tests.support import sitemap_pages
 
 pytestmark = pytest.mark.django_db
 
@@ -176,9 +177,8 @@ def test_the_feed_is_atom_in_the_page_language_without_drafts(client, casebook):
 
 def test_the_sitemap_lists_every_public_page_in_both_languages(client, casebook):
     Initiative.objects.filter(slug="gcerf").update(status="draft")
-    response = client.get("/sitemap.xml")
-    root = ET.fromstring(response.content)
-    locations = [urlsplit(url.find(f"{SITEMAP}loc").text).path for url in root]
+    roots = [ET.fromstring(page.content) for page in sitemap_pages(client)]
+    locations = [urlsplit(url.find(f"{SITEMAP}loc").text).path for root in roots for url in root]
     for path in (
         "/es/",
         "/en/",
@@ -191,7 +191,7 @@ def test_the_sitemap_lists_every_public_page_in_both_languages(client, casebook)
     ):
         assert path in locations
     assert not any("gcerf" in path for path in locations)
-    first = root.find(f"{SITEMAP}url")
+    first = roots[0].find(f"{SITEMAP}url")
     alternates = {link.get("hreflang") for link in first.findall(f"{XHTML}link")}
     assert {"es", "en"} <= alternates
 
@@ -237,3 +237,46 @@ def test_cases_are_added_to_a_comparison_from_the_list_and_the_page(client, case
     html = started.content.decode()
     assert '<input type="hidden" name="i" value="ruta-n">' in html
     assert 'value="memphis-fast-forward"' in html
+
+
+def test_the_sitemap_is_an_index_of_sections_each_a_page_of_at_most_its_limit(
+    client, casebook, monkeypatch
+):
+    from casebook import sitemaps
+
+    monkeypatch.setattr(sitemaps.BilingualSitemap, "limit", 3)  # pages end mid-item
+    index = ET.fromstring(client.get("/sitemap.xml").content)
+    assert index.tag == f"{SITEMAP}sitemapindex"
+    sections = [urlsplit(entry.text) for entry in index.iter(f"{SITEMAP}loc")]
+    initiatives = [s for s in sections if s.path == "/sitemap-initiatives.xml"]
+    published = Initiative.objects.published().count()
+    assert len(initiatives) == -(-published * 2 // 3) >= 3  # both languages, three a page
+    assert initiatives[1].query == "p=2"
+    seen = []
+    for page in sitemap_pages(client):
+        urls = list(ET.fromstring(page.content))
+        assert len(urls) <= 3
+        seen += [url.find(f"{SITEMAP}loc").text for url in urls]
+    assert len(seen) == len(set(seen))
+    for address in (
+        "/sitemap-initiatives.xml?p=999",
+        "/sitemap-initiatives.xml?p=x",
+        "/sitemap-x.xml",
+    ):
+        assert client.get(address).status_code == 404, address
+    for slug in Initiative.objects.published().values_list("slug", flat=True):
+        for language in ("es", "en"):
+            assert f"http://testserver/{language}/initiatives/{slug}/" in seen
+
+
+def test_a_section_pairs_each_item_with_each_language_a_page_at_a_time(casebook):
+    from casebook.models import Theme
+    from casebook.sitemaps import InEachLanguage
+
+    themes = Theme.objects.order_by("order")
+    pairs = [(theme, language) for theme in themes for language in ("es", "en", "fr")]
+    sequence = InEachLanguage(themes, ["es", "en", "fr"])
+    assert len(sequence) == len(pairs) == 15
+    for start in range(17):
+        for stop in range(start, 17):
+            assert sequence[start:stop] == pairs[start:stop], (start, stop)

@@ -14,9 +14,7 @@ pytestmark = pytest.mark.django_db
 
 def listed(partner_slug, language, page=None):
     """The slugs a partner's page lists, the count it gives and its number of pages."""
-    response = Client().get(
-        f"/{language}/partners/{partner_slug}/", {"page": page} if page else {}
-    )
+    response = Client().get(f"/{language}/partners/{partner_slug}/", {"page": page} if page else {})
     assert response.status_code == 200
     paginator = response.context["page"].paginator
     slugs = [entry["initiative"].slug for entry in response.context["initiatives"]]

@@ -11,7 +11,7 @@ from django.urls import reverse
 from casebook.models import Figure, Initiative, Partnership, PendingChange
 from partners.models import Partner
 from tests.factories import make_initiative, make_partner, make_theme
-from tests.support import form_on, log_in
+from tests.support import form_on, log_in, sitemap_text
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,7 @@ def public_surfaces(client):
         "csv": b"".join(client.get("/en/initiatives/export.csv").streaming_content).decode(),
         "json": b"".join(client.get("/en/initiatives/export.json").streaming_content).decode(),
         "feed": client.get("/en/feed/").content.decode(),
-        "sitemap": client.get("/sitemap.xml").content.decode(),
+        "sitemap": sitemap_text(client),
         "compare": client.get("/en/compare/?i=riverside&i=neighbour").content.decode(),
         "related": client.get("/en/initiatives/neighbour/").content.decode(),
     }
