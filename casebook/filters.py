@@ -19,7 +19,7 @@ from ppci.lib.countries import country_codes
 from ppci.lib.facets import CountryFilter, FacetedFilterSet
 
 from . import search
-from .listindex import ListIndex, orderings
+from .listindex import ListIndex, orderings, reader_language
 from .maps import CityFacts
 from .models import (
     EVIDENCE_BITS,
@@ -358,7 +358,7 @@ class InitiativeFilter(FacetedFilterSet):
         ``_index``, and for a filter the index does not read)."""
         if not hasattr(self, "_index_answer"):
             index = self._index()
-            language = "en" if get_language() == "en" else "es"
+            language = reader_language()
             self._index_answer = index.answer(self, language) if index is not None else None
         return self._index_answer
 

@@ -36,6 +36,7 @@ from django.core.signals import request_started
 from django.db import connections
 from django.db.models import F
 from django.dispatch import receiver
+from django.utils.translation import get_language
 
 from ppci.lib import pagecache
 
@@ -131,6 +132,11 @@ def _fetch(queryset, *fields):
         return rows
     places = [names.index(name) for name in fields]
     return [tuple(row[place] for place in places) for row in rows]
+
+
+def reader_language():
+    """The language the index's orders are kept in that is the reader's: "en" or "es"."""
+    return "en" if get_language() == "en" else "es"
 
 
 def keys_of(queryset, field):

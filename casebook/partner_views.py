@@ -6,7 +6,6 @@ from django.conf import settings
 from django.db.models import Count, OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.utils.translation import get_language
 
 from partners.filters import PartnerFilter
 from partners.models import Partner
@@ -16,7 +15,7 @@ from ppci.lib.paging import paginate
 
 from . import jsonld
 from .filters import title_in_language
-from .listindex import ListIndex, keys_of
+from .listindex import ListIndex, keys_of, reader_language
 from .models import Initiative, Partnership
 
 
@@ -80,9 +79,8 @@ def partner_detail(request, slug):
     if index is not None:
         # Counted and ordered by the list's index: the database would walk the whole case
         # book along its title index to find a page of a partner's few initiatives.
-        language = "en" if get_language() == "en" else "es"
         keys = keys_of(partnerships.order_by(), "initiative_id")
-        answer = index.in_title_order(keys, language)
+        answer = index.in_title_order(keys, reader_language())
         initiatives = answer.rows(lambda keys: shown.filter(pk__in=keys).order_by())
     else:
         initiatives = shown.filter(pk__in=partnerships.values("initiative_id")).order_by(

@@ -28,7 +28,7 @@ from .compare import (
 from .compare import choices as compare_choices
 from .corrections import CorrectionForm, client_key, count_accepted, over_limit
 from .filters import SORTS, InitiativeFilter, Vocabulary, title_in_language
-from .listindex import ListIndex
+from .listindex import ListIndex, reader_language
 from .models import (
     ATTRIBUTION_SUMMARIES,
     EVIDENCE_SUMMARIES,
@@ -264,8 +264,7 @@ def theme_detail(request, slug):
     list_index = ListIndex.current()
     if list_index is not None:
         # A page of them in the order of the list's index, as the list finds a page.
-        language = "en" if get_language() == "en" else "es"
-        answer = list_index.with_option("theme", theme.slug, language)
+        answer = list_index.with_option("theme", theme.slug, reader_language())
         rows = answer.rows(lambda keys: listed.filter(pk__in=keys).order_by())
     else:
         rows = listed.filter(themes=theme).order_by(title_in_language(), "slug")
